@@ -1,0 +1,184 @@
+"""`lockbot`: run the bot, and manage doors and access from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import access, doors
+from bot.config import Settings
+from bot.db import Database, migrate_async
+from bot.logs import configure
+
+T = TypeVar("T")
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+doors_app = typer.Typer(
+    help="The doors lockbot knows, and their Seam device IDs.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(doors_app, name="doors")
+
+
+def settings() -> Settings:
+    loaded = Settings()
+    configure(loaded.secrets())
+    return loaded
+
+
+def fail(message: str) -> typer.Exit:
+    typer.secho(f"✗ {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Migrate if needed, then run `work` in one session. Domain errors become exit code 1."""
+
+    async def main() -> T:
+        url = settings().database_url
+        await migrate_async(url)
+        db = Database(url)
+        try:
+            async with db.session() as session:
+                return await work(session)
+        finally:
+            await db.close()
+
+    try:
+        return run(main())
+    except (doors.DoorError, access.AccessError) as error:
+        raise fail(str(error)) from None
+
+
+@app.command()
+def serve(
+    http: Annotated[bool, typer.Option("--http", help="Serve POST /slack/events.")] = False,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default: $PORT or 3000).")] = None,
+) -> None:
+    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else (or with --http) HTTP."""
+    from bot.runtime import serve as run_server
+
+    config = settings()
+    if not config.slack_bot_token.get_secret_value():
+        raise fail("SLACK_BOT_TOKEN is not set; see the README's configuration table")
+    if not config.socket_mode and not config.slack_signing_secret.get_secret_value():
+        raise fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+    run(run_server(config, http=http or not config.socket_mode, port=port or config.port))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (serve does this on its own)."""
+    run(migrate_async(settings().database_url))
+    typer.echo("✓ database schema is current")
+
+
+@doors_app.command("add")
+def doors_add(
+    name: str,
+    device_id: str,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name.")] = None,
+) -> None:
+    """Add a door: its name in Slack and its Seam device ID."""
+    door = with_session(lambda s: doors.add_door(s, name, device_id, alias or []))
+    extra = f" (aliases: {', '.join(alias)})" if alias else ""
+    typer.echo(f"✓ added {door.name} → {door.device_id}{extra}")
+
+
+@doors_app.command("list")
+def doors_list() -> None:
+    """Every door, its device ID and aliases."""
+    rows = with_session(doors.list_doors)
+    if not rows:
+        typer.echo('No doors yet. Add one with: lockbot doors add "Front Door" DEVICE_ID')
+    for door, aliases in rows:
+        extra = f"  (aliases: {', '.join(aliases)})" if aliases else ""
+        typer.echo(f"{door.name}\t{door.device_id}{extra}")
+
+
+@doors_app.command("remove")
+def doors_remove(name: str) -> None:
+    """Remove a door, its aliases and its grants. Its lock history is kept."""
+    door = with_session(lambda s: doors.remove_door(s, name))
+    typer.echo(f"✓ removed {door.name}")
+
+
+@app.command("grant")
+def grant(
+    subject: Annotated[str, typer.Argument(help="Slack user (U…/W…) or user group (S…) ID.")],
+    door: Annotated[str, typer.Argument(help="Door name, or '*' for every door.")],
+) -> None:
+    """Allow a user or user group to lock a door."""
+    added = with_session(lambda s: access.grant(s, subject, door))
+    typer.echo(f"✓ {subject} may lock {door}" + ("" if added else " (already could)"))
+
+
+@app.command("revoke")
+def revoke(subject: str, door: str) -> None:
+    """Take back a grant."""
+    removed = with_session(lambda s: access.revoke(s, subject, door))
+    if not removed:
+        raise fail(f"{subject} had no grant for {door}")
+    typer.echo(f"✓ {subject} may no longer lock {door}")
+
+
+@app.command("grants")
+def grants() -> None:
+    """Who may lock what."""
+    rows = with_session(access.list_grants)
+    if not rows:
+        typer.echo('No grants yet. Add one with: lockbot grant U0123ABCD "Front Door"')
+    for subject, door in rows:
+        typer.echo(f"{subject}\t{door}")
+
+
+@app.command("lock")
+def lock(door: str) -> None:
+    """Lock a door from the terminal, through the same path as /lock."""
+    from bot.console import ConsoleNotifier, NoGroups
+    from bot.locking import Requester
+    from bot.models import LockStatus
+    from bot.runtime import Runtime
+
+    config = settings()
+    operator = f"cli:{getpass.getuser()}"
+    config = config.model_copy(update={"admins": config.admins | {operator}})
+
+    async def main() -> bool:
+        await migrate_async(config.database_url)
+        notifier = ConsoleNotifier()
+        runtime = Runtime.build(config, notifier, NoGroups())
+        try:
+            await runtime.start()
+            submission = await runtime.service.submit(Requester(operator, source="cli"), door)
+            request = submission.request
+            if not submission.accepted:
+                hint = ", ".join(submission.suggestions)
+                typer.echo(
+                    f"✗ no door is called {door!r}" + (f"; did you mean {hint}?" if hint else ""),
+                    err=True,
+                )
+                return False
+            assert request.id is not None
+            await runtime.service.start(request.id)
+            await notifier.done.wait()
+            return notifier.outcome is not None and notifier.outcome.status is LockStatus.LOCKED
+        finally:
+            await runtime.close()
+
+    if not run(main()):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:
+    app(prog_name="lockbot")

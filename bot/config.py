@@ -1,0 +1,69 @@
+"""Settings: the one place where environment variable names live.
+
+Values come from the environment, then from `.env` in the working directory. Secrets are
+`SecretStr`, so that a settings object printed into a log or a traceback shows `**********`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///lockbot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr = Field(SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr = Field(SecretStr(""), validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+
+    seam_api_key: SecretStr = Field(SecretStr(""), validation_alias="SEAM_API_KEY")
+    seam_endpoint: str = Field("https://connect.getseam.com", validation_alias="SEAM_ENDPOINT")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+
+    alert_channel: str = Field("", validation_alias="LOCKBOT_ALERT_CHANNEL")
+    admins: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="LOCKBOT_ADMINS"
+    )
+
+    # How long an action attempt may stay pending before we call it timed out.
+    lock_timeout_s: float = Field(60.0, gt=0, validation_alias="LOCKBOT_LOCK_TIMEOUT")
+    # Poll cadence: the first poll comes soon (most locks answer in about a second), then the gap
+    # grows by `poll_backoff` up to `poll_max_s`, so a slow lock costs few Seam calls.
+    poll_first_s: float = Field(0.3, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
+    poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
+    poll_max_s: float = Field(3.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
+    seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
+
+    host: str = Field("127.0.0.1", validation_alias="LOCKBOT_HOST")
+    port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @cached_property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token.get_secret_value())
+
+    def secrets(self) -> list[str]:
+        """Every secret value that is set, so log filters can redact them."""
+        values = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.seam_api_key,
+        )
+        return [s.get_secret_value() for s in values if s.get_secret_value()]

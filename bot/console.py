@@ -1,0 +1,44 @@
+"""The terminal side of the Notifier port, for `lockbot lock`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.models import LockRequest, LockStatus
+from bot.ports import MessageRef, Progress
+
+
+class ConsoleNotifier:
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.outcome: LockRequest | None = None
+
+    async def started(self, request: LockRequest) -> MessageRef | None:
+        typer.echo(f"🔒 Locking {request.door_name}…")
+        return None
+
+    async def progress(self, request: LockRequest, step: Progress) -> None:
+        if step is Progress.SENT:
+            typer.echo("📡 Seam accepted the request; waiting for the lock to confirm…")
+
+    async def finished(self, request: LockRequest) -> None:
+        self.outcome = request
+        seconds = f"{request.elapsed_s or 0:.1f} s"
+        if request.status is LockStatus.LOCKED:
+            typer.echo(f"✅ {request.door_name} is locked ({seconds}).")
+        else:
+            typer.echo(
+                f"❌ {request.door_name}: {request.status.value} after {seconds}: "
+                f"{request.error_type}: {request.error_message}",
+                err=True,
+            )
+        self.done.set()
+
+
+class NoGroups:
+    """The terminal user is an operator; group lookups never decide anything there."""
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        return frozenset()

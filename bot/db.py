@@ -1,0 +1,128 @@
+"""Database engines and migrations.
+
+The bot talks to the database through an async engine (aiosqlite or psycopg's async mode), so
+nothing blocks the event loop. Alembic runs on a sync engine, once, before the bot starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def _with_driver(url: str, drivers: dict[str, str]) -> sa.URL:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in drivers:
+        raise ValueError(f"unsupported DATABASE_URL backend {backend!r}: use sqlite or postgresql")
+    return parsed.set(drivername=drivers[backend])
+
+
+def sync_url(url: str) -> sa.URL:
+    return _with_driver(url, _SYNC_DRIVERS)
+
+
+def async_url(url: str) -> sa.URL:
+    return _with_driver(url, _ASYNC_DRIVERS)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the poller read while a command writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    target = async_url(url)
+    if target.get_backend_name() == "sqlite":
+        engine = create_async_engine(target)
+        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """An async engine and the sessions made from it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def migrations_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "migrations", here.parent / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("lockbot's migrations directory is missing from this install")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    # Alembic's ini interpolation treats % specially; URLs with escaped characters need doubling.
+    config.set_main_option(
+        "sqlalchemy.url", sync_url(url).render_as_string(hide_password=False).replace("%", "%%")
+    )
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest revision. Safe to run on every start."""
+    command.upgrade(alembic_config(url), "head")
+
+
+async def migrate_async(url: str) -> None:
+    await asyncio.to_thread(migrate, url)
+
+
+def pending_migrations(url: str) -> list[str]:
+    """Revisions not yet applied; empty when the schema is current."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = sa.create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    heads = set(script.get_heads())
+    if current == heads:
+        return []
+    return [rev.revision for rev in script.walk_revisions() if rev.revision not in current]

@@ -1,0 +1,292 @@
+"""The one path of a lock request: resolve → authorize → record → request → track → settle.
+
+`submit` is the fast, durable part that runs before Slack gets its ack: it writes the audit row
+and says whether the request goes ahead. `start`, `poll` and `settle` run afterwards, in the
+background, and every outcome is written to the row before anyone is told about it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot.access import AccessPolicy
+from bot.db import Database
+from bot.doors import load_directory
+from bot.models import LockRequest, LockStatus, utcnow
+from bot.ports import (
+    Attempt,
+    BackendError,
+    BackendErrorKind,
+    Jobs,
+    LockBackend,
+    MessageRef,
+    Notifier,
+    Progress,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Requester:
+    user_id: str
+    source: str = "slack"
+    channel_id: str | None = None
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Timing:
+    timeout_s: float = 60.0
+    poll_first_s: float = 0.3
+    poll_backoff: float = 1.5
+    poll_max_s: float = 3.0
+
+    def poll_delay(self, polls_done: int) -> float:
+        return min(self.poll_first_s * self.poll_backoff**polls_done, self.poll_max_s)
+
+
+@dataclass(frozen=True)
+class Submission:
+    request: LockRequest
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.request.status is LockStatus.PENDING
+
+
+def poll_key(request_id: int) -> str:
+    return f"poll:{request_id}"
+
+
+class LockService:
+    def __init__(
+        self,
+        db: Database,
+        backend: LockBackend,
+        notifier: Notifier,
+        jobs: Jobs,
+        access: AccessPolicy,
+        timing: Timing | None = None,
+    ) -> None:
+        self.db = db
+        self.backend = backend
+        self.notifier = notifier
+        self.jobs = jobs
+        self.access = access
+        self.timing = timing or Timing()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- intake: runs before the ack, so it only touches the database ------------------------
+
+    async def submit(self, requester: Requester, text: str) -> Submission:
+        now = utcnow()
+        row = LockRequest(
+            source=requester.source,
+            user_id=requester.user_id,
+            text=text,
+            channel_id=requester.channel_id,
+            response_url=requester.response_url,
+            created_at=now,
+        )
+        suggestions: list[str] = []
+        async with self.db.session() as session:
+            directory = await load_directory(session)
+            door = directory.find(text)
+            if door is None or door.id is None:
+                suggestions = directory.suggest(text)
+                row.status = LockStatus.REJECTED
+                row.error_type = "unknown_door"
+                row.finished_at = now
+            else:
+                row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
+                if await self.access.may_lock(session, requester.user_id, door.id):
+                    row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+                else:
+                    row.status = LockStatus.DENIED
+                    row.error_type = "not_allowed"
+                    row.finished_at = now
+            session.add(row)
+            await session.commit()
+        log.info(
+            "lock request %s: %s asked for %r → %s",
+            row.id,
+            requester.user_id,
+            row.door_name or text,
+            row.status.value,
+        )
+        return Submission(row, suggestions)
+
+    # -- the background part -----------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run `coro` in the background, keeping a reference so it is not collected mid-flight."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self, timeout_s: float) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout_s)
+
+    async def start(self, request_id: int) -> None:
+        """Tell the channel, ask the backend, then track the attempt."""
+        row = await self._load(request_id)
+        if row is None or row.status.final:
+            return
+        if row.message_ts is None:
+            ref = await self._notify_started(row)
+            if ref is not None:
+                row = await self._update(request_id, message_channel=ref.channel, message_ts=ref.ts)
+        if row.action_attempt_id is not None:
+            self._track(request_id, 0)
+            return
+        assert row.device_id is not None
+        try:
+            attempt = await self.backend.lock_door(row.device_id)
+        except BackendError as error:
+            code = "seam_no_answer" if error.maybe_sent else error.code
+            await self.settle(request_id, LockStatus.FAILED, code, error.message)
+            return
+        row = await self._update(request_id, action_attempt_id=attempt.id)
+        if not await self._settle_from(request_id, attempt):
+            await self._notify(self.notifier.progress(row, Progress.SENT))
+            self._track(request_id, 0)
+
+    async def poll(self, request_id: int, polls_done: int) -> None:
+        row = await self._load(request_id)
+        if row is None or row.status.final or row.action_attempt_id is None:
+            return
+        try:
+            attempt = await self.backend.get_attempt(row.action_attempt_id)
+        except BackendError as error:
+            if error.kind in (BackendErrorKind.UNAUTHORIZED, BackendErrorKind.NOT_FOUND):
+                await self.settle(request_id, LockStatus.FAILED, error.code, error.message)
+                return
+            # A failed read changes nothing at Seam: note it and poll again until the deadline.
+            log.warning("lock request %s: polling failed (%s), will retry", request_id, error.code)
+            await self._update(request_id, error_type=error.code, error_message=error.message)
+        else:
+            if await self._settle_from(request_id, attempt):
+                return
+        deadline = row.deadline_at or row.created_at + timedelta(seconds=self.timing.timeout_s)
+        left = (deadline - utcnow()).total_seconds()
+        if left <= 0:
+            await self.settle(
+                request_id,
+                LockStatus.TIMED_OUT,
+                "timed_out",
+                f"the lock did not confirm within {self.timing.timeout_s:g} s",
+            )
+            return
+        self._track(request_id, polls_done + 1, min(self.timing.poll_delay(polls_done + 1), left))
+
+    async def settle(
+        self,
+        request_id: int,
+        status: LockStatus,
+        error_type: str | None = None,
+        error_message: str | None = None,
+    ) -> LockRequest | None:
+        """Write the final state once; only the caller that wrote it tells anyone."""
+        assert status.final
+        self.jobs.cancel(poll_key(request_id))
+        values: dict[str, Any] = {"status": status, "finished_at": utcnow()}
+        if status is not LockStatus.LOCKED:
+            values |= {"error_type": error_type, "error_message": (error_message or "")[:500]}
+        else:
+            values |= {"error_type": None, "error_message": None}
+        async with self.db.session() as session:
+            result = await session.exec(
+                sa.update(LockRequest)
+                .where(col(LockRequest.id) == request_id)
+                .where(col(LockRequest.status) == LockStatus.PENDING)
+                .values(**values)
+            )
+            await session.commit()
+            if result.rowcount != 1:
+                return None
+        row = await self._load(request_id)
+        assert row is not None
+        log.info("lock request %s settled: %s", request_id, status.value)
+        await self._notify(self.notifier.finished(row))
+        return row
+
+    async def resume_pending(self) -> int:
+        """After a restart, pick up every request that was still in flight."""
+        async with self.db.session() as session:
+            rows = (
+                await session.exec(
+                    select(LockRequest).where(col(LockRequest.status) == LockStatus.PENDING)
+                )
+            ).all()
+        for row in rows:
+            assert row.id is not None
+            if row.action_attempt_id is not None:
+                self._track(row.id, 0, 0)
+            else:
+                # We may have died before or after Seam got the request; locking is idempotent,
+                # so asking again is safe. `start` skips the parts that already happened.
+                self.spawn(self.start(row.id))
+        if rows:
+            log.info("resumed %d pending lock requests", len(rows))
+        return len(rows)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _settle_from(self, request_id: int, attempt: Attempt) -> bool:
+        if attempt.status == "success":
+            await self.settle(request_id, LockStatus.LOCKED)
+            return True
+        if attempt.status == "error":
+            await self.settle(
+                request_id,
+                LockStatus.FAILED,
+                attempt.error_type or "unknown_error",
+                attempt.error_message or "Seam reported an error without details",
+            )
+            return True
+        return False
+
+    def _track(self, request_id: int, polls_done: int, delay_s: float | None = None) -> None:
+        delay = self.timing.poll_delay(polls_done) if delay_s is None else delay_s
+        self.jobs.call_later(delay, poll_key(request_id), self.poll, request_id, polls_done)
+
+    async def _load(self, request_id: int) -> LockRequest | None:
+        async with self.db.session() as session:
+            return await session.get(LockRequest, request_id)
+
+    async def _update(self, request_id: int, **values: Any) -> LockRequest:
+        async with self.db.session() as session:
+            row = await session.get(LockRequest, request_id)
+            assert row is not None
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+            return row
+
+    async def _notify_started(self, row: LockRequest) -> MessageRef | None:
+        try:
+            return await self.notifier.started(row)
+        except Exception:
+            log.exception("lock request %s: could not post the first message", row.id)
+            return None
+
+    async def _notify(self, call: Coroutine[Any, Any, None]) -> None:
+        # Telling people is best effort: the outcome is already in the row whatever happens here.
+        try:
+            await call
+        except Exception:
+            log.exception("could not deliver a lock notification")

@@ -1,0 +1,118 @@
+"""SQLModel tables. The schema changes only through Alembic (`migrations/`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps.
+
+    SQLite has no timezone type and hands back naive datetimes; mixing those with aware ones
+    raises at comparison time, so every value is normalised on the way in and out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Door(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    # `key` is the normalised name (see doors.normalise); it is what lookups and uniqueness use.
+    key: str = Field(max_length=80, unique=True)
+    device_id: str = Field(max_length=120, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DoorAlias(SQLModel, table=True):
+    __tablename__ = "door_alias"
+
+    id: int | None = Field(default=None, primary_key=True)
+    door_id: int = Field(foreign_key="door.id", ondelete="CASCADE", index=True)
+    alias: str = Field(max_length=80)
+    key: str = Field(max_length=80, unique=True)
+
+
+class Grant(SQLModel, table=True):
+    """`subject` may lock `door_id`; a NULL door means every door (`*`)."""
+
+    __tablename__ = "access_grant"  # GRANT is an SQL keyword
+    __table_args__ = (sa.UniqueConstraint("subject", "door_id", name="uq_grant_subject_door"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # A Slack user (U…, W…) or user group (S…) ID; never a display name, which users can change.
+    subject: str = Field(max_length=32, index=True)
+    door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LockStatus(StrEnum):
+    PENDING = "pending"
+    LOCKED = "locked"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    DENIED = "denied"
+    REJECTED = "rejected"
+
+    @property
+    def final(self) -> bool:
+        return self is not LockStatus.PENDING
+
+
+class LockRequest(SQLModel, table=True):
+    """The audit row of one lock request, written before Slack is told anything."""
+
+    __tablename__ = "lock_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)  # slack | cli
+    user_id: str = Field(max_length=64, index=True)
+    text: str = Field(max_length=200)  # what the user typed, for the audit trail
+    door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="SET NULL")
+    door_name: str | None = Field(default=None, max_length=80)
+    device_id: str | None = Field(default=None, max_length=120)
+    channel_id: str | None = Field(default=None, max_length=32)
+    response_url: str | None = Field(default=None, max_length=500)
+    # The root message of the request's thread, once posted.
+    message_channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    action_attempt_id: str | None = Field(default=None, max_length=64)
+    status: LockStatus = Field(
+        default=LockStatus.PENDING,
+        sa_type=sa.String(16),  # a plain string keeps migrations free of DB enum types
+        index=True,
+    )
+    error_type: str | None = Field(default=None, max_length=64)
+    error_message: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def elapsed_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.created_at).total_seconds()

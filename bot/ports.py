@@ -1,0 +1,95 @@
+"""What the domain needs from the edges, as protocols.
+
+The domain (doors, access, locking) is written against these; Seam, Slack, the terminal and the
+tests each provide their own implementations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from bot.models import LockRequest
+
+AttemptStatus = Literal["pending", "success", "error"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A lock's action attempt as the backend reports it."""
+
+    id: str
+    status: AttemptStatus
+    error_type: str | None = None
+    error_message: str | None = None
+
+
+class BackendErrorKind(StrEnum):
+    UNAVAILABLE = "unavailable"  # 5xx, 429, refused, timed out, unreadable answer
+    UNAUTHORIZED = "unauthorized"  # the API key is wrong
+    NOT_FOUND = "not_found"  # the device (or attempt) is unknown to the backend
+    REJECTED = "rejected"  # the backend refused the request itself (4xx)
+
+
+class BackendError(Exception):
+    def __init__(
+        self,
+        kind: BackendErrorKind,
+        code: str,
+        message: str,
+        *,
+        maybe_sent: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.message = message
+        # True when the request may have reached the backend (a read timeout), so the door may
+        # have locked even though we never heard back.
+        self.maybe_sent = maybe_sent
+        self.retry_after_s = retry_after_s
+
+
+class LockBackend(Protocol):
+    async def lock_door(self, device_id: str) -> Attempt: ...
+
+    async def get_attempt(self, attempt_id: str) -> Attempt: ...
+
+
+class Progress(StrEnum):
+    SENT = "sent"  # the backend accepted the request and is working on it
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    """Tells people how a lock request is going. Called only after the row is written."""
+
+    async def started(self, request: LockRequest) -> MessageRef | None: ...
+
+    async def progress(self, request: LockRequest, step: Progress) -> None: ...
+
+    async def finished(self, request: LockRequest) -> None: ...
+
+
+class GroupDirectory(Protocol):
+    """Who is in a user group (Slack S… IDs)."""
+
+    async def members(self, group_id: str) -> frozenset[str]: ...
+
+
+class Jobs(Protocol):
+    """Runs a coroutine later; a second call with the same key replaces the first."""
+
+    def call_later(
+        self, delay_s: float, key: str, func: Callable[..., Awaitable[Any]], *args: Any
+    ) -> None: ...
+
+    def cancel(self, key: str) -> None: ...

@@ -1,0 +1,58 @@
+"""APScheduler lifecycle: the jobs that poll action attempts run here.
+
+Jobs live in memory only. The database is the source of truth: a restart rebuilds the poll jobs
+from the pending rows (`LockService.resume_pending`), so nothing pickled is ever trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """The `Jobs` port on an AsyncIOScheduler."""
+
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            # A poll that runs late is still useful, so never drop one for being late.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+
+    def start(self) -> None:
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def call_later(
+        self, delay_s: float, key: str, func: Callable[..., Awaitable[Any]], *args: Any
+    ) -> None:
+        self._scheduler.add_job(
+            func,
+            DateTrigger(run_date=utcnow() + timedelta(seconds=max(delay_s, 0.0))),
+            args=args,
+            id=key,
+            replace_existing=True,
+        )
+
+    def cancel(self, key: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(key)
+
+    def pending(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]

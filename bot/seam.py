@@ -1,0 +1,148 @@
+"""The only module that talks to Seam: the official SDK's AsyncSeam behind the LockBackend port.
+
+Retries follow the API's semantics. `lock_door` acts, so it is retried only when the connection
+was never made (httpx's transport `retries`, which covers connect errors alone). Reading an action
+attempt is safe, and the poll loop in `locking` already reads it again on its own schedule, so a
+failed read is reported as transient rather than retried here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from seam.exceptions import (
+    SeamError,
+    SeamHttpApiError,
+    SeamHttpInvalidResponseError,
+    SeamHttpUnauthorizedError,
+)
+from seam.seam import AsyncSeam
+
+from bot.ports import Attempt, AttemptStatus, BackendError, BackendErrorKind
+
+T = TypeVar("T")
+_CONNECT_RETRIES = 2
+
+
+def _retry_after(headers: httpx.Headers | None) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def translate(error: Exception) -> BackendError:
+    """Map whatever the SDK or httpx raised to the domain's BackendError."""
+    U = BackendErrorKind.UNAVAILABLE
+    if isinstance(error, SeamHttpUnauthorizedError):
+        return BackendError(
+            BackendErrorKind.UNAUTHORIZED, "seam_unauthorized", "Seam rejected the API key"
+        )
+    if isinstance(error, SeamHttpApiError):
+        code, status, message = error.code or "unknown_error", error.status_code, str(error)
+        if status == 429:
+            return BackendError(U, "seam_rate_limited", "Seam is rate limiting us")
+        if status >= 500:
+            return BackendError(U, "seam_unavailable", f"Seam answered {status}: {message}")
+        if status == 404 or code.endswith("_not_found"):
+            return BackendError(BackendErrorKind.NOT_FOUND, code, message)
+        return BackendError(BackendErrorKind.REJECTED, code, message)
+    if isinstance(error, httpx.HTTPStatusError):
+        status = error.response.status_code
+        retry_after = _retry_after(error.response.headers)
+        if status == 401:
+            return translate(SeamHttpUnauthorizedError(None))
+        if status == 429:
+            return BackendError(
+                U, "seam_rate_limited", "Seam is rate limiting us", retry_after_s=retry_after
+            )
+        if status == 404:
+            return BackendError(BackendErrorKind.NOT_FOUND, "not_found", "Seam answered 404")
+        if status >= 500:
+            return BackendError(U, "seam_unavailable", f"Seam answered {status}")
+        return BackendError(BackendErrorKind.REJECTED, f"http_{status}", f"Seam answered {status}")
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return BackendError(U, "seam_unreachable", "could not connect to Seam")
+    if isinstance(error, httpx.TimeoutException):
+        return BackendError(U, "seam_timeout", "Seam did not answer in time", maybe_sent=True)
+    if isinstance(error, httpx.TransportError):
+        return BackendError(
+            U, "seam_connection_lost", f"the connection to Seam broke: {error}", maybe_sent=True
+        )
+    if isinstance(error, SeamHttpInvalidResponseError | json.JSONDecodeError | SeamError):
+        return BackendError(U, "seam_bad_response", "Seam sent an answer we could not read")
+    raise error
+
+
+def to_attempt(raw: Any) -> Attempt:
+    status: AttemptStatus = raw.status if raw.status in ("pending", "success", "error") else "error"
+    error = getattr(raw, "error", None)
+    return Attempt(
+        id=str(raw.action_attempt_id),
+        status=status,
+        error_type=getattr(error, "type", None) if error else None,
+        error_message=getattr(error, "message", None) if error else None,
+    )
+
+
+class SeamBackend:
+    """LockBackend on Seam Connect. One long-lived client; close it on shutdown."""
+
+    def __init__(
+        self,
+        api_key: str,
+        endpoint: str,
+        *,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.client = AsyncSeam(
+            api_key=api_key,
+            endpoint=endpoint,
+            wait_for_action_attempt=False,
+            timeout=timeout_s,
+            # A transport of our own replaces the SDK's retrying one, which would also retry
+            # reads we poll anyway; httpx's `retries` only redials connections that never opened.
+            httpx_options={
+                "transport": transport or httpx.AsyncHTTPTransport(retries=_CONNECT_RETRIES)
+            },
+        )
+
+    async def _call(self, func: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await func()
+        except BackendError:
+            raise
+        except Exception as error:
+            raise translate(error) from error
+
+    async def lock_door(self, device_id: str) -> Attempt:
+        raw = await self._call(
+            lambda: self.client.locks.lock_door(device_id=device_id, wait_for_action_attempt=False)
+        )
+        return to_attempt(raw)
+
+    async def get_attempt(self, attempt_id: str) -> Attempt:
+        raw = await self._call(
+            lambda: self.client.action_attempts.get(
+                action_attempt_id=attempt_id, wait_for_action_attempt=False
+            )
+        )
+        return to_attempt(raw)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+@asynccontextmanager
+async def seam_backend(api_key: str, endpoint: str, **kwargs: Any) -> AsyncIterator[SeamBackend]:
+    backend = SeamBackend(api_key, endpoint, **kwargs)
+    try:
+        yield backend
+    finally:
+        await backend.close()

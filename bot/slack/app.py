@@ -1,0 +1,55 @@
+"""The Bolt AsyncApp and its `/lock` listener."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.locking import LockService, Requester
+from bot.models import LockStatus
+from bot.slack import messages
+from bot.slack.commands import Help, Invalid, Lock, parse
+
+
+def build_app(
+    service: LockService,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str | None,
+    admins: frozenset[str],
+) -> AsyncApp:
+    # process_before_response: the listener acks as soon as the request is recorded, then hands
+    # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or None,
+        process_before_response=True,
+    )
+
+    @app.command("/lock")
+    async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        match parse(command.get("text")):
+            case Help():
+                await ack(messages.HELP)
+            case Invalid(reason):
+                await ack(messages.invalid(reason))
+            case Lock(target):
+                requester = Requester(
+                    user_id=command["user_id"],
+                    channel_id=command.get("channel_id"),
+                    response_url=command.get("response_url"),
+                )
+                submission = await service.submit(requester, target)
+                request = submission.request
+                if submission.accepted:
+                    await ack()
+                    assert request.id is not None
+                    service.spawn(service.start(request.id))
+                elif request.status is LockStatus.DENIED:
+                    await ack(messages.denied(request, sorted(admins)))
+                else:
+                    await ack(messages.unknown_door(target, submission.suggestions))
+
+    return app

@@ -1,0 +1,135 @@
+"""Every word lockbot says in Slack. Pure functions of a LockRequest, easy to test."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.models import LockRequest, LockStatus
+
+_OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
+_NEXT_STEP = {
+    "device_offline": _OFFLINE,
+    "device_disconnected": _OFFLINE,
+    "seam_unauthorized": "The Seam API key is invalid; an admin must fix `SEAM_API_KEY`.",
+    "device_not_found": "The door points at a device Seam does not know; an admin should check it "
+    "with `lockbot doors list`.",
+    "not_found": "The door points at a device Seam does not know; an admin should check it "
+    "with `lockbot doors list`.",
+    "seam_unavailable": "Seam is having trouble. Try again in a minute.",
+    "seam_rate_limited": "Seam asked us to slow down. Try again in a minute.",
+    "seam_unreachable": "lockbot could not reach Seam. Try again in a minute.",
+    "seam_bad_response": "Seam sent an answer we could not read. Try again in a minute.",
+    "seam_timeout": "Seam did not answer, so the door may or may not be locked. Check it, then "
+    "try again.",
+    "seam_no_answer": "Seam did not answer, so the door may or may not be locked. Check it, then "
+    "try again.",
+    "timed_out": "The lock never confirmed, so it may or may not be locked. Check the door, "
+    "then try again.",
+}
+_DEFAULT_NEXT_STEP = "Try again; if it keeps failing, tell an admin."
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping, so names echo back as text and never as mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def door(request: LockRequest) -> str:
+    return f"*{escape(request.door_name or request.text)}*"
+
+
+def who(request: LockRequest) -> str:
+    return f"<@{request.user_id}>" if request.source == "slack" else escape(request.user_id)
+
+
+def duration(request: LockRequest) -> str:
+    seconds = request.elapsed_s or 0.0
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
+def next_step(request: LockRequest) -> str:
+    return _NEXT_STEP.get(request.error_type or "", _DEFAULT_NEXT_STEP)
+
+
+def error_detail(request: LockRequest) -> str:
+    message = escape(request.error_message or "no details")
+    return f"`{escape(request.error_type or 'error')}`: {message}"
+
+
+def started(request: LockRequest) -> str:
+    return f"🔒 Locking {door(request)} for {who(request)}…"
+
+
+def sent() -> str:
+    return "📡 Seam accepted the request; waiting for the lock to confirm…"
+
+
+def root_final(request: LockRequest) -> str:
+    match request.status:
+        case LockStatus.LOCKED:
+            return (
+                f"✅ {door(request)} is locked. Asked by {who(request)}, took {duration(request)}."
+            )
+        case LockStatus.TIMED_OUT:
+            return (
+                f"⌛ {door(request)} did not confirm it locked. Asked by {who(request)}; "
+                f"gave up after {duration(request)}."
+            )
+        case _:
+            return f"❌ Could not lock {door(request)}. Asked by {who(request)}."
+
+
+def thread_final(request: LockRequest) -> str:
+    if request.status is LockStatus.LOCKED:
+        return f"✅ Locked in {duration(request)}."
+    return (
+        f"{'⌛' if request.status is LockStatus.TIMED_OUT else '❌'} "
+        f"{error_detail(request)}\n*What to do:* {next_step(request)}"
+    )
+
+
+def alert(request: LockRequest, permalink: str | None) -> str:
+    link = f" <{permalink}|Open the thread>" if permalink else ""
+    channel = f" in <#{request.channel_id}>" if request.channel_id and not permalink else ""
+    return (
+        f"🚨 Lock failed: {door(request)}, asked by {who(request)}{channel}. "
+        f"{error_detail(request)}.{link}\n*What to do:* {next_step(request)}"
+    )
+
+
+def denied(request: LockRequest, admins: Sequence[str]) -> str:
+    ask = ", ".join(f"<@{a}>" for a in sorted(admins)) or "an admin"
+    return (
+        f"🚫 You are not allowed to lock {door(request)}. Ask {ask} for access "
+        f'(`lockbot grant {request.user_id} "{escape(request.door_name or "")}"`).'
+    )
+
+
+def unknown_door(text: str, suggestions: Sequence[str]) -> str:
+    said = f"“{escape(text)}”"
+    if suggestions:
+        first = suggestions[0]
+        others = "".join(f", *{escape(s)}*" for s in suggestions[1:])
+        return (
+            f"🤔 I don't know a door called {said}. Did you mean *{escape(first)}*{others}? "
+            f"Try `/lock {escape(first.lower())}`."
+        )
+    return (
+        f"🤔 I don't know a door called {said}. An admin can add it with "
+        "`lockbot doors add NAME DEVICE_ID`."
+    )
+
+
+def invalid(reason: str) -> str:
+    return f"⚠️ {escape(reason)} Try `/lock help`."
+
+
+HELP = """*lockbot* locks doors through Seam. Commands:
+• `/lock <door>`: lock a door, for example `/lock front door`. Case, spaces, `-` and `_` don't \
+matter, and aliases work. Progress and the outcome appear in a thread under the bot's message; \
+failures also go to the alert channel.
+• `/lock help`: this message.
+Coming soon: `/lock list`, `/lock status <door>`, `/lock history`, groups of doors, and \
+`/lock schedule <door> <when>`.
+Admins manage doors and access from the terminal: `lockbot doors add|list|remove`, \
+`lockbot grant|revoke|grants`."""

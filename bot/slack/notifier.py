@@ -1,0 +1,96 @@
+"""The Slack side of the Notifier port: root message, thread replies, root edit, alerts."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.models import LockRequest, LockStatus
+from bot.ports import MessageRef, Progress
+from bot.slack import messages
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the bot cannot post here", where the command's response_url still works.
+_CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+
+
+def slack_error(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown_error"))
+
+
+class SlackNotifier:
+    def __init__(self, client: AsyncWebClient, alert_channel: str) -> None:
+        self.client = client
+        self.alert_channel = alert_channel
+
+    async def started(self, request: LockRequest) -> MessageRef | None:
+        text = messages.started(request)
+        if request.channel_id:
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=request.channel_id, text=text, unfurl_links=False
+                )
+                return MessageRef(str(response["channel"]), str(response["ts"]))
+            except SlackApiError as error:
+                if slack_error(error) not in _CANNOT_POST or not request.response_url:
+                    raise
+                log.info(
+                    "lock request %s: cannot post in %s (%s), using response_url",
+                    request.id,
+                    request.channel_id,
+                    slack_error(error),
+                )
+        await self._respond(request, text)
+        return None
+
+    async def progress(self, request: LockRequest, step: Progress) -> None:
+        if step is Progress.SENT and request.message_ts:
+            await self._reply(request, messages.sent())
+
+    async def finished(self, request: LockRequest) -> None:
+        if request.message_channel and request.message_ts:
+            await self._reply(request, messages.thread_final(request))
+            await self.client.chat_update(
+                channel=request.message_channel,
+                ts=request.message_ts,
+                text=messages.root_final(request),
+            )
+        else:
+            await self._respond(
+                request, f"{messages.root_final(request)}\n{messages.thread_final(request)}"
+            )
+        if request.status is not LockStatus.LOCKED:
+            await self.alert(request)
+
+    async def alert(self, request: LockRequest) -> None:
+        if not self.alert_channel:
+            return
+        permalink = None
+        if request.message_channel and request.message_ts:
+            try:
+                link = await self.client.chat_getPermalink(
+                    channel=request.message_channel, message_ts=request.message_ts
+                )
+                permalink = str(link["permalink"])
+            except SlackApiError as error:
+                log.warning("no permalink for lock request %s: %s", request.id, slack_error(error))
+        await self.client.chat_postMessage(
+            channel=self.alert_channel, text=messages.alert(request, permalink), unfurl_links=False
+        )
+
+    async def _reply(self, request: LockRequest, text: str) -> None:
+        assert request.message_channel and request.message_ts
+        await self.client.chat_postMessage(
+            channel=request.message_channel, thread_ts=request.message_ts, text=text
+        )
+
+    async def _respond(self, request: LockRequest, text: str) -> None:
+        if not request.response_url:
+            log.warning("lock request %s: nowhere to post %r", request.id, text)
+            return
+        webhook = AsyncWebhookClient(request.response_url)
+        await webhook.send(text=text, response_type="in_channel", replace_original=False)
