@@ -15,8 +15,8 @@ from bot.models import Door, Grant
 from bot.ports import GroupDirectory
 
 EVERY_DOOR = "*"
-_USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
-_GROUP = re.compile(r"^S[A-Z0-9]{2,30}$")
+_USER = re.compile(r"^[UW][A-Z0-9]{1,30}$")
+_GROUP = re.compile(r"^S[A-Z0-9]{1,30}$")
 
 
 def is_user_id(subject: str) -> bool:

@@ -82,6 +82,19 @@ class LockStatus(StrEnum):
         return self is not LockStatus.PENDING
 
 
+class StatusType(sa.TypeDecorator[LockStatus]):
+    """LockStatus stored as plain text, so adding a state needs no database enum migration."""
+
+    impl = sa.String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: LockStatus | None, dialect: sa.Dialect) -> str | None:
+        return None if value is None else LockStatus(value).value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> LockStatus | None:
+        return None if value is None else LockStatus(value)
+
+
 class LockRequest(SQLModel, table=True):
     """The audit row of one lock request, written before Slack is told anything."""
 
@@ -102,7 +115,7 @@ class LockRequest(SQLModel, table=True):
     action_attempt_id: str | None = Field(default=None, max_length=64)
     status: LockStatus = Field(
         default=LockStatus.PENDING,
-        sa_type=sa.String(16),  # a plain string keeps migrations free of DB enum types
+        sa_type=StatusType,
         index=True,
     )
     error_type: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a migrated database per test, on SQLite or (when asked) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.db import Database, migrate, sync_url
+
+PG_URL = os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
+TABLES = ("lock_request", "access_grant", "door_alias", "door")
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[str]:
+    """A fresh, migrated schema once per run; tests then empty the tables."""
+    engine = sa.create_engine(sync_url(PG_URL))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate(PG_URL)
+    yield PG_URL
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if not PG_URL:
+        url = f"sqlite:///{tmp_path / 'lockbot.db'}"
+        migrate(url)
+        return url
+    url: str = request.getfixturevalue("_postgres_schema")
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.close()

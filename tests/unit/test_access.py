@@ -1,0 +1,86 @@
+import pytest
+
+from bot.access import AccessError, AccessPolicy, grant, list_grants, revoke, valid_subject
+from bot.db import Database
+from bot.doors import add_door
+
+
+class Groups:
+    def __init__(self, groups: dict[str, frozenset[str]]) -> None:
+        self.groups = groups
+        self.asked: list[str] = []
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        self.asked.append(group_id)
+        return self.groups.get(group_id, frozenset())
+
+
+async def doors(db: Database) -> tuple[int, int]:
+    async with db.session() as s:
+        front = await add_door(s, "Front Door", "d1")
+        back = await add_door(s, "Back Door", "d2")
+    assert front.id and back.id
+    return front.id, back.id
+
+
+def test_subjects_must_be_slack_ids() -> None:
+    assert valid_subject("U012ABC") is None
+    assert valid_subject("W012ABC") is None
+    assert valid_subject("S012ABC") is None
+    for bad in ("bob", "@bob", "u012abc", "C012ABC", ""):
+        assert valid_subject(bad) is not None
+
+
+async def test_deny_by_default_and_direct_grant(db: Database) -> None:
+    front, back = await doors(db)
+    policy = AccessPolicy(admins=set(), groups=Groups({}))
+    async with db.session() as s:
+        assert not await policy.may_lock(s, "U1", front)
+        assert await grant(s, "U1", "front door")
+        assert not await grant(s, "U1", "FRONT-DOOR"), "a second identical grant is a no-op"
+        assert await policy.may_lock(s, "U1", front)
+        assert not await policy.may_lock(s, "U1", back)
+        assert not await policy.may_lock(s, "U2", front)
+
+
+async def test_star_grant_covers_every_door_and_is_not_duplicated(db: Database) -> None:
+    front, back = await doors(db)
+    policy = AccessPolicy(admins=set(), groups=Groups({}))
+    async with db.session() as s:
+        assert await grant(s, "U1", "*")
+        assert not await grant(s, "U1", "*")
+        assert await policy.may_lock(s, "U1", front) and await policy.may_lock(s, "U1", back)
+        assert await list_grants(s) == [("U1", "*")]
+        assert await revoke(s, "U1", "*")
+        assert not await policy.may_lock(s, "U1", front)
+
+
+async def test_group_grant_asks_slack_only_when_needed(db: Database) -> None:
+    front, _ = await doors(db)
+    groups = Groups({"S1": frozenset({"U7"})})
+    policy = AccessPolicy(admins=set(), groups=groups)
+    async with db.session() as s:
+        await grant(s, "S1", "Front Door")
+        await grant(s, "U8", "Front Door")
+        assert await policy.may_lock(s, "U7", front)
+        assert not await policy.may_lock(s, "U9", front)
+        asked_before = len(groups.asked)
+        assert await policy.may_lock(s, "U8", front)
+        assert len(groups.asked) == asked_before, "a direct grant needs no group lookup"
+
+
+async def test_admins_may_lock_anything(db: Database) -> None:
+    front, _ = await doors(db)
+    policy = AccessPolicy(admins={"UADMIN"}, groups=Groups({}))
+    async with db.session() as s:
+        assert await policy.may_lock(s, "UADMIN", front)
+
+
+async def test_grant_errors_are_clear(db: Database) -> None:
+    await doors(db)
+    async with db.session() as s:
+        with pytest.raises(AccessError, match="not a Slack ID"):
+            await grant(s, "bob", "Front Door")
+        with pytest.raises(AccessError, match="no door is called"):
+            await grant(s, "U1", "Attic")
+        assert not await revoke(s, "U1", "Front Door")

@@ -1,0 +1,217 @@
+"""The lock service on a real database and scheduler, with scripted Seam and Slack stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from sqlmodel import select
+
+from bot.access import AccessPolicy, grant
+from bot.db import Database
+from bot.doors import add_door
+from bot.locking import LockService, Requester, Timing
+from bot.models import LockRequest, LockStatus
+from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress
+from bot.scheduler import Scheduler
+
+FAST = Timing(timeout_s=1.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.1)
+
+
+@dataclass
+class ScriptedSeam:
+    """Answers lock_door with the first step, then each get_attempt with the next one."""
+
+    steps: list[Attempt | BackendError] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    def _next(self) -> Attempt:
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, BackendError):
+            raise step
+        return step
+
+    async def lock_door(self, device_id: str) -> Attempt:
+        self.calls.append(f"lock:{device_id}")
+        return self._next()
+
+    async def get_attempt(self, attempt_id: str) -> Attempt:
+        self.calls.append(f"get:{attempt_id}")
+        return self._next()
+
+
+@dataclass
+class Recorder:
+    events: list[tuple[str, LockStatus, str | None]] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def started(self, request: LockRequest) -> MessageRef | None:
+        self.events.append(("started", request.status, None))
+        return MessageRef("C1", "111.222")
+
+    async def progress(self, request: LockRequest, step: Progress) -> None:
+        self.events.append(("progress", request.status, step.value))
+
+    async def finished(self, request: LockRequest) -> None:
+        self.events.append(("finished", request.status, request.error_type))
+        self.done.set()
+
+
+class NoGroups:
+    async def members(self, group_id: str) -> frozenset[str]:
+        return frozenset()
+
+
+PENDING, SUCCESS = Attempt("aa-1", "pending"), Attempt("aa-1", "success")
+OFFLINE = Attempt("aa-1", "error", "device_offline", "Device is offline")
+
+
+@pytest.fixture
+async def scheduler() -> AsyncIterator[Scheduler]:
+    jobs = Scheduler()
+    jobs.start()
+    yield jobs
+    jobs.shutdown()
+
+
+async def make_service(
+    db: Database, scheduler: Scheduler, steps: list[Attempt | BackendError]
+) -> tuple[LockService, ScriptedSeam, Recorder]:
+    seam, notes = ScriptedSeam(steps), Recorder()
+    service = LockService(
+        db, seam, notes, scheduler, AccessPolicy(set(), NoGroups()), FAST
+    )
+    return service, seam, notes
+
+
+@pytest.fixture
+async def front_door(db: Database) -> None:
+    async with db.session() as s:
+        await add_door(s, "Front Door", "dev-front", ["main"])
+        await grant(s, "U1", "Front Door")
+
+
+async def run_to_end(service: LockService, notes: Recorder, text: str = "front door") -> LockRequest:
+    submission = await service.submit(Requester("U1", channel_id="C1"), text)
+    assert submission.accepted
+    assert submission.request.id is not None
+    await service.start(submission.request.id)
+    await asyncio.wait_for(notes.done.wait(), 5)
+    row = await service._load(submission.request.id)
+    assert row is not None
+    return row
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_immediate_success(db: Database, scheduler: Scheduler) -> None:
+    service, seam, notes = await make_service(db, scheduler, [SUCCESS])
+    row = await run_to_end(service, notes)
+    assert row.status is LockStatus.LOCKED
+    assert row.message_ts == "111.222" and row.action_attempt_id == "aa-1"
+    assert row.finished_at is not None and row.elapsed_s is not None
+    assert seam.calls == ["lock:dev-front"]
+    assert [e[0] for e in notes.events] == ["started", "finished"]
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_pending_then_success_polls_until_it_settles(
+    db: Database, scheduler: Scheduler
+) -> None:
+    service, seam, notes = await make_service(db, scheduler, [PENDING, PENDING, PENDING, SUCCESS])
+    row = await run_to_end(service, notes)
+    assert row.status is LockStatus.LOCKED
+    assert seam.calls == ["lock:dev-front", "get:aa-1", "get:aa-1", "get:aa-1"]
+    assert notes.events[1] == ("progress", LockStatus.PENDING, "sent")
+    assert scheduler.pending() == []
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_pending_then_error_keeps_seams_reason(db: Database, scheduler: Scheduler) -> None:
+    service, _, notes = await make_service(db, scheduler, [PENDING, OFFLINE])
+    row = await run_to_end(service, notes)
+    assert row.status is LockStatus.FAILED
+    assert (row.error_type, row.error_message) == ("device_offline", "Device is offline")
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_stuck_attempt_times_out_at_the_deadline(db: Database, scheduler: Scheduler) -> None:
+    service, seam, notes = await make_service(db, scheduler, [PENDING])
+    row = await run_to_end(service, notes)
+    assert row.status is LockStatus.TIMED_OUT
+    assert row.elapsed_s is not None and 1.0 <= row.elapsed_s < 2.0
+    # Backoff keeps the number of reads modest even with a tiny first delay.
+    assert len(seam.calls) < 20
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_transient_poll_failures_are_retried(db: Database, scheduler: Scheduler) -> None:
+    outage = BackendError(BackendErrorKind.UNAVAILABLE, "seam_unavailable", "503")
+    service, _, notes = await make_service(db, scheduler, [PENDING, outage, outage, SUCCESS])
+    row = await run_to_end(service, notes)
+    assert row.status is LockStatus.LOCKED and row.error_type is None
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_lock_door_failure_settles_failed(db: Database, scheduler: Scheduler) -> None:
+    refused = BackendError(BackendErrorKind.UNAVAILABLE, "seam_unreachable", "refused")
+    service, _, notes = await make_service(db, scheduler, [refused])
+    row = await run_to_end(service, notes)
+    assert (row.status, row.error_type) == (LockStatus.FAILED, "seam_unreachable")
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_settle_happens_once(db: Database, scheduler: Scheduler) -> None:
+    service, _, notes = await make_service(db, scheduler, [SUCCESS])
+    row = await run_to_end(service, notes)
+    assert row.id is not None
+    assert await service.settle(row.id, LockStatus.FAILED, "late", "late") is None
+    assert [e[0] for e in notes.events].count("finished") == 1
+    assert (await service._load(row.id)).status is LockStatus.LOCKED  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_denied_and_unknown_are_recorded_without_calling_seam(
+    db: Database, scheduler: Scheduler
+) -> None:
+    service, seam, _ = await make_service(db, scheduler, [SUCCESS])
+    denied = await service.submit(Requester("U2"), "Front Door")
+    unknown = await service.submit(Requester("U1"), "frnt door")
+    assert denied.request.status is LockStatus.DENIED
+    assert unknown.request.status is LockStatus.REJECTED
+    assert unknown.suggestions == ["Front Door"]
+    async with db.session() as s:
+        rows = (await s.exec(select(LockRequest).order_by(LockRequest.id))).all()
+    assert [(r.user_id, r.status, r.door_name) for r in rows] == [
+        ("U2", LockStatus.DENIED, "Front Door"),
+        ("U1", LockStatus.REJECTED, None),
+    ]
+    assert all(r.finished_at is not None for r in rows)
+    assert seam.calls == []
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_resume_after_restart_finishes_what_was_in_flight(
+    db: Database, scheduler: Scheduler
+) -> None:
+    first, _, _ = await make_service(db, scheduler, [PENDING])
+    tracked = await first.submit(Requester("U1", channel_id="C1"), "main")
+    never_sent = await first.submit(Requester("U1", channel_id="C1"), "front door")
+    assert tracked.request.id and never_sent.request.id
+    # The first process got as far as an attempt id for one request, and nothing for the other.
+    await first._update(tracked.request.id, action_attempt_id="aa-1", message_ts="1.1",
+                        message_channel="C1")
+
+    second, seam, notes = await make_service(db, scheduler, [SUCCESS])
+    assert await second.resume_pending() == 2
+    for _ in range(100):
+        if [e[0] for e in notes.events].count("finished") == 2:
+            break
+        await asyncio.sleep(0.02)
+    async with db.session() as s:
+        rows = (await s.exec(select(LockRequest))).all()
+    assert {r.status for r in rows} == {LockStatus.LOCKED}
+    assert sorted(seam.calls) == ["get:aa-1", "lock:dev-front"]
+    # Only the request that had never posted its first message posts one now.
+    assert [e[0] for e in notes.events].count("started") == 1
