@@ -56,13 +56,17 @@ class Directory:
         return self.by_key.get(normalise(text))
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """Door names close to `text`, best first."""
+        """Door names close to `text`, best first; clearly worse matches are left out."""
         key = normalise(text)
         if not key:
             return []
-        keys = list(self.by_key)
-        close = difflib.get_close_matches(key, keys, n=limit * 2, cutoff=0.5)
-        partial = [k for k in keys if key in k or k in key]
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in self.by_key),
+            reverse=True,
+        )
+        best = scored[0][0] if scored else 0.0
+        close = [k for score, k in scored if score >= max(0.6, best - 0.15)]
+        partial = [k for k in self.by_key if key in k or k in key]
         result: list[str] = []
         for k in [*close, *partial]:
             name = self.by_key[k].name

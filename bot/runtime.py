@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -94,50 +96,71 @@ class Runtime:
         await self.db.close()
 
 
+class Bot:
+    """The whole bot: database, Seam, scheduler, Slack, and the HTTP server."""
+
+    def __init__(self, settings: Settings, *, http: bool, port: int) -> None:
+        self.settings = settings
+        self.socket_mode = settings.socket_mode and not http
+        self.requested_port = port
+        self.port = port
+        self.client = slack_client(settings)
+        self.runtime = Runtime.build(
+            settings, SlackNotifier(self.client, settings.alert_channel), SlackGroups(self.client)
+        )
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+
+    async def start(self) -> None:
+        await migrate_async(self.settings.database_url)
+        # Imported here so that the CLI's other commands never pay for Bolt's import.
+        from bot.slack.app import build_app
+
+        bolt = build_app(
+            self.runtime.service,
+            self.client,
+            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            admins=self.settings.admins,
+        )
+        self._runner = web.AppRunner(
+            build_web_app(self.runtime.db, None if self.socket_mode else bolt), access_log=None
+        )
+        await self._runner.setup()
+        # Binding the socket ourselves lets port 0 mean "any free port" and still tell which.
+        sock = socket.create_server((self.settings.host, self.requested_port), reuse_port=False)
+        self.port = int(sock.getsockname()[1])
+        await web.SockSite(self._runner, sock).start()
+        await self.runtime.start()
+        if self.socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(
+                bolt, self.settings.slack_app_token.get_secret_value()
+            )
+            await self._socket.connect_async()
+        log.info(
+            "lockbot listening on http://%s:%d (%s)",
+            self.settings.host,
+            self.port,
+            "Socket Mode" if self.socket_mode else "HTTP: POST /slack/events",
+        )
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.runtime.close()
+
+
 async def serve(settings: Settings, *, http: bool, port: int) -> None:
     """Run the bot until SIGINT or SIGTERM."""
-    await migrate_async(settings.database_url)
-    client = slack_client(settings)
-    runtime = Runtime.build(
-        settings, SlackNotifier(client, settings.alert_channel), SlackGroups(client)
-    )
-    # Imported here so that the CLI's other commands never pay for Bolt's import.
-    from bot.slack.app import build_app
-
-    bolt = build_app(
-        runtime.service,
-        client,
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        admins=settings.admins,
-    )
-    socket_mode = settings.socket_mode and not http
-    web_app = build_web_app(runtime.db, bolt if not socket_mode else None)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, port)
-    await site.start()
-    await runtime.start()
-    log.info(
-        "lockbot listening on http://%s:%d (%s)",
-        settings.host,
-        port,
-        "Socket Mode" if socket_mode else "HTTP: POST /slack/events",
-    )
-
-    socket_handler = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        socket_handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-
+    bot = Bot(settings, http=http, port=port)
+    await bot.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
-    if socket_handler is not None:
-        await socket_handler.close_async()  # type: ignore[no-untyped-call]
-    await runner.cleanup()
-    await runtime.close()
+    await bot.stop()

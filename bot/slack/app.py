@@ -32,9 +32,9 @@ def build_app(
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         match parse(command.get("text")):
             case Help():
-                await ack(messages.HELP)
+                await ack(text=messages.HELP, response_type="ephemeral")
             case Invalid(reason):
-                await ack(messages.invalid(reason))
+                await ack(text=messages.invalid(reason), response_type="ephemeral")
             case Lock(target):
                 requester = Requester(
                     user_id=command["user_id"],
@@ -48,8 +48,14 @@ def build_app(
                     assert request.id is not None
                     service.spawn(service.start(request.id))
                 elif request.status is LockStatus.DENIED:
-                    await ack(messages.denied(request, sorted(admins)))
+                    await ack(
+                        text=messages.denied(request, sorted(admins)),
+                        response_type="ephemeral",
+                    )
                 else:
-                    await ack(messages.unknown_door(target, submission.suggestions))
+                    await ack(
+                        text=messages.unknown_door(target, submission.suggestions),
+                        response_type="ephemeral",
+                    )
 
     return app

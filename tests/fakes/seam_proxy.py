@@ -1,0 +1,122 @@
+"""A fault-injecting proxy in front of Seam's fake server.
+
+The fake resolves every lock at once. The proxy can hold new attempts pending (through the
+fake's own `/_fake/update_action_attempt`), answer with 5xx or 429, stall, or drop the
+connection, and it counts every call, so tests can drive each path the bot must handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+
+@dataclass
+class Fault:
+    path: str
+    status: int | None = None  # answer with this status (and `body`) instead of forwarding
+    body: str = ""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_s: float = 0.0  # wait this long before answering (or forwarding)
+    times: int = 1
+
+
+@dataclass
+class ProxiedCall:
+    path: str
+    status: int
+    body: dict[str, Any]
+
+
+class SeamProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.calls: list[ProxiedCall] = []
+        self.faults: list[Fault] = []
+        self.hold_attempts = False
+        self.attempt_ids: list[str] = []
+        self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> SeamProxy:
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self._client.aclose()
+
+    def fail(self, path: str, **kwargs: Any) -> None:
+        self.faults.append(Fault(path, **kwargs))
+
+    def calls_to(self, path: str) -> list[ProxiedCall]:
+        return [c for c in self.calls if c.path == path]
+
+    async def resolve(
+        self, attempt_id: str, status: str = "success", error: tuple[str, str] | None = None
+    ) -> None:
+        """Move an attempt on, as the lock itself would."""
+        body: dict[str, Any] = {"action_attempt_id": attempt_id, "status": status}
+        if status == "success":
+            body["result"] = {}
+        if error is not None:
+            body["error"] = {"type": error[0], "message": error[1]}
+        response = await self._client.post("/_fake/update_action_attempt", json=body)
+        response.raise_for_status()
+
+    async def wait_for_attempt(self, timeout_s: float = 10.0) -> str:
+        for _ in range(int(timeout_s / 0.01)):
+            if self.attempt_ids:
+                return self.attempt_ids[-1]
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no lock_door reached Seam; calls: {self.calls}")
+
+    def _take_fault(self, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.path == path and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        raw = await request.read()
+        fault = self._take_fault(path)
+        if fault and fault.stall_s:
+            await asyncio.sleep(fault.stall_s)
+        if fault and fault.status is not None:
+            self.calls.append(ProxiedCall(path, fault.status, {}))
+            return web.Response(
+                status=fault.status, text=fault.body, content_type=fault.content_type,
+                headers=fault.headers,
+            )
+        upstream = await self._client.request(
+            request.method,
+            path,
+            params=request.query,
+            content=raw,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+        )
+        body = upstream.json() if "json" in upstream.headers.get("content-type", "") else {}
+        if path == "/locks/lock_door" and upstream.status_code == 200:
+            attempt_id = body["action_attempt"]["action_attempt_id"]
+            self.attempt_ids.append(attempt_id)
+            if self.hold_attempts:
+                await self.resolve(attempt_id, "pending")
+                body["action_attempt"].update(status="pending", result=None, error=None)
+        self.calls.append(ProxiedCall(path, upstream.status_code, body))
+        return web.json_response(body, status=upstream.status_code)

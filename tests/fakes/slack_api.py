@@ -1,0 +1,263 @@
+"""A local fake of Slack's Web API (and of slash-command response URLs) for end-to-end tests.
+
+Point ``AsyncWebClient(base_url=fake.api_url)`` at it, then assert on ``fake.calls``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+Json = dict[str, Any]
+TEST_TOKEN = "xoxb-test-token"  # the bot token FakeSlack accepts unless told otherwise
+
+
+@dataclass
+class Call:
+    """One request received by the fake, in arrival order."""
+
+    method: str  # Web API method such as "chat.postMessage", or "response_url"
+    args: Json  # query parameters merged with the (form or JSON) body
+    headers: Mapping[str, str]  # case-insensitive copy of the request headers
+    failed: bool = False  # answered with an error (bad token, injected fault, ...)
+    response: Json | None = None  # the JSON answered, when there was one
+
+
+@dataclass
+class _Fault:
+    method: str
+    status: int
+    error: str | None
+    remaining: int
+    retry_after: int | None
+    channel: str | None
+
+
+class FakeSlack:
+    """An aiohttp server on 127.0.0.1 (free port) that answers like Slack's Web API."""
+
+    def __init__(
+        self, token: str = TEST_TOKEN, *, groups: dict[str, list[str]] | None = None
+    ) -> None:
+        self.token = token  # the only bot token accepted
+        self.groups: dict[str, list[str]] = groups or {}  # usergroup id -> user ids
+        self.calls: list[Call] = []
+        self._faults: list[_Fault] = []
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._ts_counter = itertools.count(1)
+
+    async def start(self) -> None:
+        """Bind a free port on 127.0.0.1 and start serving."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{name:.*}", self._handle_response_url)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    async def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>`` (requires ``start()``)."""
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for ``AsyncWebClient(base_url=...)``, with its trailing slash."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A slash-command ``response_url`` served by this fake."""
+        return f"{self.base_url}/response/{name}"
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        times: int = 1,
+        retry_after: int | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (only for ``channel``, if given) fail.
+
+        The answer has HTTP ``status``, a JSON body ``{"ok": false, "error": error}`` when
+        ``error`` is given (plain text otherwise) and ``Retry-After`` when ``retry_after`` is.
+        ``method`` may also be ``"response_url"``.
+        """
+        if status == 200 and error is None:
+            raise ValueError("a failure with HTTP 200 needs an error code")
+        self._faults.append(_Fault(method, status, error, times, retry_after, channel))
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Every recorded call of ``method``, failed ones included."""
+        return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel: str | None = None) -> list[Call]:
+        """Successful ``chat.postMessage`` calls, optionally only those to ``channel``."""
+        return [
+            c
+            for c in self.calls_to("chat.postMessage")
+            if not c.failed and (channel is None or c.args.get("channel") == channel)
+        ]
+
+    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10.0) -> Call:  # noqa: ASYNC109
+        """Poll ``calls`` until one satisfies ``predicate``; AssertionError on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for call in list(self.calls):
+                if predicate(call):
+                    return call
+            if loop.time() >= deadline:
+                recorded = "\n".join(
+                    f"  {c.method} {c.args!r} failed={c.failed}" for c in self.calls
+                )
+                raise AssertionError(
+                    f"no matching Slack call within {timeout}s; recorded:\n{recorded or '  (none)'}"
+                )
+            await asyncio.sleep(0.01)
+
+    async def _record(self, request: web.Request, method: str) -> Call:
+        args: Json = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                args.update(body if isinstance(body, dict) else {"_body": body})
+            else:
+                args.update({k: str(v) for k, v in (await request.post()).items()})
+        call = Call(method, args, CIMultiDict(request.headers))
+        self.calls.append(call)
+        return call
+
+    def _take_fault(self, call: Call) -> web.Response | None:
+        for fault in self._faults:
+            if fault.method != call.method or fault.remaining <= 0:
+                continue
+            if fault.channel is not None and call.args.get("channel") != fault.channel:
+                continue
+            fault.remaining -= 1
+            call.failed = True
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
+            if fault.error is None:
+                return web.Response(status=fault.status, text="injected failure", headers=headers)
+            call.response = {"ok": False, "error": fault.error}
+            return web.json_response(call.response, status=fault.status, headers=headers)
+        return None
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        call = await self._record(request, "response_url")
+        return self._take_fault(call) or web.Response(text="ok")
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        call = await self._record(request, request.match_info["method"])
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            call.failed, call.response = True, {"ok": False, "error": "invalid_auth"}
+            return web.json_response(call.response)
+        fault = self._take_fault(call)
+        if fault is not None:
+            return fault
+        handler = self._methods().get(call.method)
+        result = handler(call.args) if handler else {"ok": False, "error": "unknown_method"}
+        call.failed, call.response = not result["ok"], result
+        return web.json_response(result)
+
+    def _methods(self) -> dict[str, Callable[[Json], Json]]:
+        return {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.getPermalink": self._permalink,
+            "chat.postEphemeral": self._post_ephemeral,
+            "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
+            "conversations.info": self._conversations_info,
+        }
+
+    def _next_ts(self) -> str:
+        micros = 1_700_000_000_000_000 + 100 * next(self._ts_counter)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _auth_test(self, args: Json) -> Json:
+        return {"ok": True, "url": "https://fake.slack.test/", "team": "Test", "team_id": "T1",
+                "user": "lockbot", "user_id": "UBOT", "bot_id": "BBOT"}  # fmt: skip
+
+    def _post_message(self, args: Json) -> Json:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        ts = self._next_ts()
+        message: Json = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "ts": ts,
+                         "text": args.get("text", "")}  # fmt: skip
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _update(self, args: Json) -> Json:
+        if not args.get("channel") or not args.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"],
+                "text": args.get("text", "")}  # fmt: skip
+
+    def _permalink(self, args: Json) -> Json:
+        channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
+        if not channel or not ts:
+            return {"ok": False, "error": "message_not_found"}
+        url = f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": url}
+
+    def _post_ephemeral(self, args: Json) -> Json:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _users_info(self, args: Json) -> Json:
+        user_id = args.get("user")
+        if not user_id:
+            return {"ok": False, "error": "user_not_found"}
+        name = f"user_{str(user_id).lower()}"
+        return {"ok": True, "user": {"id": user_id, "team_id": "T1", "name": name,
+                "real_name": name, "tz": "Europe/Berlin", "tz_label": "Central European Time",
+                "tz_offset": 3600, "is_bot": False, "deleted": False}}  # fmt: skip
+
+    def _usergroup_users(self, args: Json) -> Json:
+        users = self.groups.get(str(args.get("usergroup", "")))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(users)}
+
+    def _conversations_info(self, args: Json) -> Json:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "name": f"chan-{str(channel).lower()}",
+                "is_channel": True, "is_member": True, "is_archived": False}}  # fmt: skip
