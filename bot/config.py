@@ -39,9 +39,9 @@ class Settings(BaseSettings):
     lock_timeout_s: float = Field(60.0, gt=0, validation_alias="LOCKBOT_LOCK_TIMEOUT")
     # Poll cadence: the first poll comes soon (most locks answer in about a second), then the gap
     # grows by `poll_backoff` up to `poll_max_s`, so a slow lock costs few Seam calls.
-    poll_first_s: float = Field(0.3, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
+    poll_first_s: float = Field(0.25, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
-    poll_max_s: float = Field(3.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
+    poll_max_s: float = Field(1.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
     host: str = Field("127.0.0.1", validation_alias="LOCKBOT_HOST")

@@ -50,8 +50,9 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-def bot_settings(database_url: str, seam_url: str, slack_api_url: str, **extra: str) -> Settings:
-    env = {
+def bot_env(database_url: str, seam_url: str, slack_api_url: str, **extra: str) -> dict[str, str]:
+    """The environment an operator would give the bot, pointed at the fakes."""
+    return {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api_url,
@@ -65,6 +66,10 @@ def bot_settings(database_url: str, seam_url: str, slack_api_url: str, **extra: 
         "LOCKBOT_POLL_MAX": "0.3",
         **extra,
     }
+
+
+def bot_settings(database_url: str, seam_url: str, slack_api_url: str, **extra: str) -> Settings:
+    env = bot_env(database_url, seam_url, slack_api_url, **extra)
     return Settings(_env_file=None, **env)  # type: ignore[call-arg]
 
 
