@@ -15,7 +15,7 @@ test: $(INSTALLED) $(FAKE_SEAM_INSTALLED) lint  ## ruff, mypy, then every test (
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check bot tests migrations
+	$(BIN)/ruff check bot tests migrations bench
 	$(BIN)/mypy
 
 install: $(INSTALLED)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Door, DoorAlias
@@ -73,6 +73,20 @@ class Directory:
             if name not in result:
                 result.append(name)
         return result[:limit]
+
+
+async def find_door(session: AsyncSession, text: str) -> Door | None:
+    """The door named `text` (or aliased so), in one indexed query."""
+    key = normalise(text)
+    if not key:
+        return None
+    query = (
+        select(Door)
+        .outerjoin(DoorAlias, col(DoorAlias.door_id) == col(Door.id))
+        .where(or_(col(Door.key) == key, col(DoorAlias.key) == key))
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
 
 
 async def load_directory(session: AsyncSession) -> Directory:

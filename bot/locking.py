@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.doors import load_directory
+from bot.doors import find_door, load_directory
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import (
     Attempt,
@@ -100,10 +100,9 @@ class LockService:
         )
         suggestions: list[str] = []
         async with self.db.session() as session:
-            directory = await load_directory(session)
-            door = directory.find(text)
+            door = await find_door(session, text)
             if door is None or door.id is None:
-                suggestions = directory.suggest(text)
+                suggestions = (await load_directory(session)).suggest(text)
                 row.status = LockStatus.REJECTED
                 row.error_type = "unknown_door"
                 row.finished_at = now

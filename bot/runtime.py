@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -113,6 +114,8 @@ class Bot:
 
     async def start(self) -> None:
         await migrate_async(self.settings.database_url)
+        # One connection pool for every Slack call; slack_sdk opens a session per call otherwise.
+        self.client.session = aiohttp.ClientSession()
         # Imported here so that the CLI's other commands never pay for Bolt's import.
         from bot.slack.app import build_app
 
@@ -151,6 +154,8 @@ class Bot:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.runtime.close()
+        if self.client.session is not None:
+            await self.client.session.close()
 
 
 async def serve(settings: Settings, *, http: bool, port: int) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,56 +12,10 @@ from bot.models import LockStatus
 from tests.e2e.conftest import BOT_TOKEN, bot_env, lock_rows, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import FakeSlack
+from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
 
 SECRET = "test-signing-secret-0123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class BotProcess:
-    """`python -m bot serve --http` as a child process, as an operator would run it."""
-
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("SLACK_", "SEAM_", "LOCKBOT_", "DATABASE_URL"))}
-        self.env |= env
-        self.cwd = cwd
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", "--http", "--port", str(self.port),
-            env=self.env, cwd=self.cwd,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if self.process.returncode is not None:
-                    raise AssertionError("the bot exited during start-up")
-                await asyncio.sleep(0.05)
-        raise AssertionError("the bot never became healthy")
-
-    async def kill9(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), 15)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@
 //   POST /_harness/update_device {"device_id": "...", "properties": {"online": false, ...}}
 //       shallow-merges device.properties (online, locked, battery, ...).
 //   POST /_harness/reset {}   back to the freshly seeded state (ids restart), hold off.
+// PUT/POST /_fake/database is served here as a shallow state MERGE (the fake's own version
+// replaces the store and breaks it); GET /_fake/database is the fake's state dump.
 import net from "node:net";
 import process from "node:process";
 
@@ -56,12 +58,14 @@ const die = (err) => {
 process.on("unhandledRejection", die);
 process.on("uncaughtException", die);
 
+const FLAGS = new Set(["--no-seed", "--exit-on-stdin-eof"]);
 const argv = process.argv.slice(2);
-const portArg = argv.find((a) => /^\d+$/.test(a));
-const requestedPort = Number(portArg ?? process.env.PORT ?? 0);
-if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) {
-  die(`invalid port: ${portArg ?? process.env.PORT}`);
+for (const a of argv) {
+  if (a.startsWith("--") ? !FLAGS.has(a) : !/^\d+$/.test(a)) die(`unknown argument: ${a}`);
 }
+const portArg = argv.find((a) => /^\d+$/.test(a)) ?? process.env.PORT ?? "0";
+const requestedPort = /^\d+$/.test(portArg) ? Number(portArg) : NaN;
+if (!Number.isInteger(requestedPort) || requestedPort > 65535) die(`invalid port: ${portArg}`);
 
 // Ask the kernel for a free loopback port (the fake needs to know it up front).
 const freePort = () =>
@@ -185,6 +189,17 @@ const httpServer = server.server;
 const fakeHandlers = httpServer.listeners("request");
 httpServer.removeAllListeners("request");
 httpServer.on("request", (req, res) => {
+  // The fake's own PUT/POST /_fake/database REPLACES the whole store, dropping its methods
+  // (every later request then 500s). Serve it here as a merge instead (cf. fake.loadJSON).
+  if (req.url?.split("?")[0] === "/_fake/database" && req.method !== "GET") {
+    readJson(req)
+      .then(async (body) => {
+        await fake.loadJSON(body);
+        sendJson(res, 200, await fake.toJSON());
+      })
+      .catch(() => sendJson(res, 400, { ok: false, error: { type: "invalid_json" } }));
+    return;
+  }
   if (req.url?.startsWith("/_harness/")) {
     harness(req, res).catch((err) => sendJson(res, 500, { ok: false, error: { type: "harness_error", message: String(err) } }));
     return;
