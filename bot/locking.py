@@ -131,8 +131,14 @@ class LockService:
         """Run `coro` in the background, keeping a reference so it is not collected mid-flight."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished_task)
         return task
+
+    def _finished_task(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The row stays pending, so the next start resumes it; say so loudly meanwhile.
+            log.error("a lock task failed; its request stays pending", exc_info=task.exception())
 
     async def drain(self, timeout_s: float) -> None:
         if self._tasks:
@@ -181,12 +187,11 @@ class LockService:
         deadline = row.deadline_at or row.created_at + timedelta(seconds=self.timing.timeout_s)
         left = (deadline - utcnow()).total_seconds()
         if left <= 0:
-            await self.settle(
-                request_id,
-                LockStatus.TIMED_OUT,
-                "timed_out",
-                f"the lock did not confirm within {self.timing.timeout_s:g} s",
-            )
+            reason = f"the lock did not confirm within {self.timing.timeout_s:g} s"
+            fresh = await self._load(request_id)
+            if fresh is not None and fresh.error_message:
+                reason += f"; the last check of Seam failed: {fresh.error_message}"
+            await self.settle(request_id, LockStatus.TIMED_OUT, "timed_out", reason)
             return
         self._track(request_id, polls_done + 1, min(self.timing.poll_delay(polls_done + 1), left))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -11,6 +12,8 @@ from bot.locking import LockService, Requester
 from bot.models import LockStatus
 from bot.slack import messages
 from bot.slack.commands import Help, Invalid, Lock, parse
+
+log = logging.getLogger(__name__)
 
 
 def build_app(
@@ -41,7 +44,12 @@ def build_app(
                     channel_id=command.get("channel_id"),
                     response_url=command.get("response_url"),
                 )
-                submission = await service.submit(requester, target)
+                try:
+                    submission = await service.submit(requester, target)
+                except Exception:
+                    log.exception("could not record a /lock from %s", requester.user_id)
+                    await ack(text=messages.intake_failed(), response_type="ephemeral")
+                    return
                 request = submission.request
                 if submission.accepted:
                     await ack()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
 
 
 class SlackGroups:
@@ -20,7 +24,14 @@ class SlackGroups:
         cached = self._cache.get(group_id)
         if cached and now - cached[0] < self.ttl_s:
             return cached[1]
-        response = await self.client.usergroups_users_list(usergroup=group_id)
+        try:
+            response = await self.client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as error:
+            # Deny rather than fail the command; the log says why a member was turned away.
+            log.warning(
+                "cannot read members of user group %s: %s", group_id, error.response.get("error")
+            )
+            return frozenset()
         users = frozenset(str(u) for u in response.get("users") or [])
         self._cache[group_id] = (now, users)
         return users

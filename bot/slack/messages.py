@@ -120,6 +120,14 @@ def unknown_door(text: str, suggestions: Sequence[str]) -> str:
     )
 
 
+def intake_failed() -> str:
+    return (
+        "⚠️ lockbot could not record your request, so nothing was locked. "
+        "Try again in a minute; if it keeps happening, tell an admin "
+        "(the bot's database may be down)."
+    )
+
+
 def invalid(reason: str) -> str:
     return f"⚠️ {escape(reason)} Try `/lock help`."
 

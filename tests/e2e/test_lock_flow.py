@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.db import Database
+from bot.doors import add_door
 from bot.models import LockStatus
 from tests.e2e.conftest import ALERTS, LiveBot, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
@@ -262,3 +264,27 @@ def final_thread_reply(slack: FakeSlack) -> str:
     replies = [c for c in slack.messages("C1") if "thread_ts" in c.args]
     assert replies, "no thread reply was posted"
     return str(replies[-1].args["text"])
+
+
+async def test_when_the_request_cannot_be_recorded_the_user_is_told_and_nothing_locks(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> None:
+        raise ConnectionError("database is down")
+
+    monkeypatch.setattr(live.bot.runtime.service, "submit", broken)
+    body = (await live.command("front door")).response.json()
+    assert body["text"].startswith("⚠️ lockbot could not record your request")
+    assert seam.calls == [] and slack.messages() == []
+
+
+async def test_door_names_are_escaped_when_echoed(
+    live: LiveBot, slack: FakeSlack, database_url: str
+) -> None:
+    db = Database(database_url)
+    async with db.session() as s:
+        await add_door(s, "<!channel> & Co", AUGUST_1)
+    await db.close()
+    body = (await live.command("<!channel> & co", user_id="U2")).response.json()
+    assert "<!channel>" not in body["text"]
+    assert "*&lt;!channel&gt; &amp; Co*" in body["text"]
