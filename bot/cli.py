@@ -37,6 +37,11 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def require_seam(config: Settings) -> None:
+    if not config.seam_api_key.get_secret_value():
+        raise fail("SEAM_API_KEY is not set; see the README's configuration table")
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
@@ -69,6 +74,7 @@ def serve(
     from bot.runtime import serve as run_server
 
     config = settings()
+    require_seam(config)
     if not config.slack_bot_token.get_secret_value():
         raise fail("SLACK_BOT_TOKEN is not set; see the README's configuration table")
     if not config.socket_mode and not config.slack_signing_secret.get_secret_value():
@@ -151,6 +157,7 @@ def lock(door: str) -> None:
     from bot.runtime import Runtime
 
     config = settings()
+    require_seam(config)
     operator = f"cli:{getpass.getuser()}"
     config = config.model_copy(update={"admins": config.admins | {operator}})
 
@@ -159,7 +166,8 @@ def lock(door: str) -> None:
         notifier = ConsoleNotifier()
         runtime = Runtime.build(config, notifier, NoGroups())
         try:
-            await runtime.start()
+            # Only the scheduler: pending requests belong to the running bot, not to this command.
+            runtime.scheduler.start()
             submission = await runtime.service.submit(Requester(operator, source="cli"), door)
             request = submission.request
             if not submission.accepted:
@@ -170,6 +178,7 @@ def lock(door: str) -> None:
                 )
                 return False
             assert request.id is not None
+            notifier.watch(request.id)
             await runtime.service.start(request.id)
             await notifier.done.wait()
             return notifier.outcome is not None and notifier.outcome.status is LockStatus.LOCKED

@@ -14,6 +14,10 @@ class ConsoleNotifier:
     def __init__(self) -> None:
         self.done = asyncio.Event()
         self.outcome: LockRequest | None = None
+        self.request_id: int | None = None
+
+    def watch(self, request_id: int) -> None:
+        self.request_id = request_id
 
     async def started(self, request: LockRequest) -> MessageRef | None:
         typer.echo(f"🔒 Locking {request.door_name}…")
@@ -24,6 +28,8 @@ class ConsoleNotifier:
             typer.echo("📡 Seam accepted the request; waiting for the lock to confirm…")
 
     async def finished(self, request: LockRequest) -> None:
+        if request.id != self.request_id:
+            return
         self.outcome = request
         seconds = f"{request.elapsed_s or 0:.1f} s"
         if request.status is LockStatus.LOCKED:
