@@ -71,6 +71,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default: $PORT or 3000).")] = None,
 ) -> None:
     """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else (or with --http) HTTP."""
+    from bot.runtime import StartupError
     from bot.runtime import serve as run_server
 
     config = settings()
@@ -79,7 +80,10 @@ def serve(
         raise fail("SLACK_BOT_TOKEN is not set; see the README's configuration table")
     if not config.socket_mode and not config.slack_signing_secret.get_secret_value():
         raise fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
-    run(run_server(config, http=http or not config.socket_mode, port=port or config.port))
+    try:
+        run(run_server(config, http=http or not config.socket_mode, port=port or config.port))
+    except StartupError as error:
+        raise fail(str(error)) from None
 
 
 @db_app.command("upgrade")

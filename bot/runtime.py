@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -97,6 +98,10 @@ class Runtime:
         await self.db.close()
 
 
+class StartupError(RuntimeError):
+    """The bot cannot start as configured; the message says what to fix."""
+
+
 class Bot:
     """The whole bot: database, Seam, scheduler, Slack, and the HTTP server."""
 
@@ -126,7 +131,12 @@ class Bot:
             admins=self.settings.admins,
         )
         self._runner = web.AppRunner(
-            build_web_app(self.runtime.db, None if self.socket_mode else bolt), access_log=None
+            build_web_app(
+                self.runtime.db,
+                None if self.socket_mode else bolt,
+                slack_connected=self._socket_connected if self.socket_mode else None,
+            ),
+            access_log=None,
         )
         await self._runner.setup()
         # Binding the socket ourselves lets port 0 mean "any free port" and still tell which.
@@ -137,9 +147,16 @@ class Bot:
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            self._socket = AsyncSocketModeHandler(
-                bolt, self.settings.slack_app_token.get_secret_value()
-            )
+            app_token = self.settings.slack_app_token.get_secret_value()
+            # slack_sdk retries a rejected token for ever; ask once so a bad one stops the start.
+            try:
+                await self.client.apps_connections_open(app_token=app_token)
+            except SlackApiError as error:
+                raise StartupError(
+                    f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}); use an "
+                    "app-level token (xapp-…) with the connections:write scope"
+                ) from None
+            self._socket = AsyncSocketModeHandler(bolt, app_token)
             await self._socket.connect_async()
         log.info(
             "lockbot listening on http://%s:%d (%s)",
@@ -147,6 +164,9 @@ class Bot:
             self.port,
             "Socket Mode" if self.socket_mode else "HTTP: POST /slack/events",
         )
+
+    async def _socket_connected(self) -> bool:
+        return self._socket is not None and bool(await self._socket.client.is_connected())
 
     async def stop(self) -> None:
         if self._socket is not None:

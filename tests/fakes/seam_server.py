@@ -46,4 +46,7 @@ class FakeSeamServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=5)
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None:
+                    pipe.close()
             self.process = None

@@ -1,29 +1,37 @@
 """A local fake of Slack's Web API (and of slash-command response URLs) for end-to-end tests.
 
 Point ``AsyncWebClient(base_url=fake.api_url)`` at it, then assert on ``fake.calls``.
+
+It also plays Slack's side of Socket Mode: ``apps.connections.open`` (authorised with the app
+token) hands out a ``ws://`` URL of this fake, whose ``/socket`` endpoint greets with ``hello``
+like Slack does; ``send_slash_command`` then pushes an envelope and returns the bot's ack.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 Json = dict[str, Any]
 TEST_TOKEN = "xoxb-test-token"  # the bot token FakeSlack accepts unless told otherwise
+TEST_APP_TOKEN = "xapp-test-token"  # the app-level token for apps.connections.open
+APP_ID = "A1"
 
 
 @dataclass
 class Call:
     """One request received by the fake, in arrival order."""
 
-    method: str  # Web API method such as "chat.postMessage", or "response_url"
+    method: str  # Web API method such as "chat.postMessage", "response_url" or "socket_ack"
     args: Json  # query parameters merged with the (form or JSON) body
     headers: Mapping[str, str]  # case-insensitive copy of the request headers
     failed: bool = False  # answered with an error (bad token, injected fault, ...)
@@ -44,11 +52,19 @@ class FakeSlack:
     """An aiohttp server on 127.0.0.1 (free port) that answers like Slack's Web API."""
 
     def __init__(
-        self, token: str = TEST_TOKEN, *, groups: dict[str, list[str]] | None = None
+        self,
+        token: str = TEST_TOKEN,
+        *,
+        groups: dict[str, list[str]] | None = None,
+        app_token: str = TEST_APP_TOKEN,
     ) -> None:
         self.token = token  # the only bot token accepted
+        self.app_token = app_token  # the only token apps.connections.open accepts
         self.groups: dict[str, list[str]] = groups or {}  # usergroup id -> user ids
         self.calls: list[Call] = []
+        self.sockets: list[web.WebSocketResponse] = []  # open Socket Mode connections, oldest first
+        self._tickets: set[str] = set()  # from apps.connections.open, each good for one connect
+        self._acks: dict[str, asyncio.Future[Json]] = {}  # envelope_id -> the bot's ack
         self._faults: list[_Fault] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -59,6 +75,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name:.*}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         self._port = sock.getsockname()[1]
@@ -67,7 +84,9 @@ class FakeSlack:
         await web.SockSite(self._runner, sock).start()
 
     async def stop(self) -> None:
-        """Stop serving (idempotent)."""
+        """Stop serving (idempotent); open sockets are closed with 1001 (going away) first."""
+        for ws in list(self.sockets):
+            await ws.close(code=1001, message=b"server shutting down")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -144,6 +163,113 @@ class FakeSlack:
                 )
             await asyncio.sleep(0.01)
 
+    async def wait_connected(self, timeout: float = 10.0) -> web.WebSocketResponse:  # noqa: ASYNC109
+        """Wait until a Socket Mode client is connected (and greeted); return its socket."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._open_sockets():
+            if loop.time() >= deadline:
+                opened = self.calls_to("apps.connections.open")
+                raise AssertionError(
+                    f"no Socket Mode connection within {timeout}s; apps.connections.open calls: "
+                    f"{[(c.failed, c.response) for c in opened]!r}"
+                )
+            await asyncio.sleep(0.01)
+        return self._open_sockets()[-1]
+
+    async def send_envelope(
+        self,
+        type_: str,
+        payload: Json,
+        *,
+        accepts_response_payload: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Json:
+        """Push one envelope to the newest connection; return the ack's payload ({} if none)."""
+        sockets = self._open_sockets()
+        if not sockets:
+            raise AssertionError("no Socket Mode client is connected")
+        envelope_id = str(uuid.uuid4())
+        acked: asyncio.Future[Json] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = acked
+        envelope = {"envelope_id": envelope_id, "type": type_, "payload": payload,
+                    "accepts_response_payload": accepts_response_payload}  # fmt: skip
+        try:
+            await sockets[-1].send_json(envelope)
+            ack = await asyncio.wait_for(acked, timeout)
+        except TimeoutError:
+            raise AssertionError(f"no ack for envelope {envelope_id} within {timeout}s") from None
+        finally:
+            self._acks.pop(envelope_id, None)
+        payload_back = ack.get("payload")
+        return payload_back if isinstance(payload_back, dict) else {}
+
+    async def send_slash_command(
+        self,
+        text: str,
+        *,
+        user_id: str = "U1",
+        channel_id: str = "C1",
+        response_url: str | None = None,
+        command: str = "/lock",
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Json:
+        """Send a ``slash_commands`` envelope, as Slack does in Socket Mode; return the ack payload.
+
+        ``response_url`` defaults to one served by this fake, so follow-ups are recorded.
+        """
+        payload = {
+            "token": "legacy-verification-token",
+            "team_id": "T1",
+            "team_domain": "test",
+            "channel_id": channel_id,
+            "channel_name": f"chan-{channel_id.lower()}",
+            "user_id": user_id,
+            "user_name": f"user_{user_id.lower()}",
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url or self.response_url("socket"),
+            "trigger_id": "1700000000.1.fake-trigger",
+        }
+        return await self.send_envelope("slash_commands", payload, timeout=timeout)
+
+    def _open_sockets(self) -> list[web.WebSocketResponse]:
+        return [ws for ws in self.sockets if not ws.closed]
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:  # like Slack: only URLs from apps.connections.open work
+            return web.Response(status=401, text="invalid ticket")
+        self._tickets.discard(ticket)
+        ws = web.WebSocketResponse(autoping=True)  # answers the SDK's pings with pongs
+        await ws.prepare(request)
+        headers = CIMultiDict(request.headers)
+        await ws.send_json({
+            "type": "hello",
+            "num_connections": len(self._open_sockets()) + 1,
+            "debug_info": {"host": "fake-slack", "build_number": 1,
+                           "approximate_connection_time": 18060},
+            "connection_info": {"app_id": APP_ID},
+        })  # fmt: skip
+        self.sockets.append(ws)  # only now does wait_connected() see it: connected and greeted
+        try:
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                message = json.loads(msg.data)
+                envelope_id = message.get("envelope_id") if isinstance(message, dict) else None
+                if not envelope_id:
+                    continue
+                self.calls.append(Call("socket_ack", message, headers))
+                acked = self._acks.get(envelope_id)
+                if acked is not None and not acked.done():
+                    acked.set_result(message)
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
     async def _record(self, request: web.Request, method: str) -> Call:
         args: Json = dict(request.query)
         if request.can_read_body:
@@ -179,8 +305,12 @@ class FakeSlack:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         call = await self._record(request, request.match_info["method"])
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            call.failed, call.response = True, {"ok": False, "error": "invalid_auth"}
+        app_level = call.method == "apps.connections.open"  # wants the app-level token
+        given = request.headers.get("Authorization")
+        if given != f"Bearer {self.app_token if app_level else self.token}":
+            wrong_kind = app_level and given == f"Bearer {self.token}"
+            error = "not_allowed_token_type" if wrong_kind else "invalid_auth"
+            call.failed, call.response = True, {"ok": False, "error": error}
             return web.json_response(call.response)
         fault = self._take_fault(call)
         if fault is not None:
@@ -193,6 +323,7 @@ class FakeSlack:
     def _methods(self) -> dict[str, Callable[[Json], Json]]:
         return {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.getPermalink": self._permalink,
@@ -209,6 +340,12 @@ class FakeSlack:
     def _auth_test(self, args: Json) -> Json:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Test", "team_id": "T1",
                 "user": "lockbot", "user_id": "UBOT", "bot_id": "BBOT"}  # fmt: skip
+
+    def _connections_open(self, args: Json) -> Json:
+        ticket = str(uuid.uuid4())
+        self._tickets.add(ticket)
+        url = f"ws://127.0.0.1:{self._port}/socket?ticket={ticket}&app_id={APP_ID}"
+        return {"ok": True, "url": url}
 
     def _post_message(self, args: Json) -> Json:
         if not args.get("channel"):
