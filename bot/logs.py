@@ -29,5 +29,5 @@ def configure(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Their INFO lines repeat ours or print payloads; warnings still come through.
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "httpx", "aiohttp.access"):
+    for noisy in ("alembic", "apscheduler", "slack_bolt", "slack_sdk", "httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
