@@ -76,7 +76,11 @@ def root_final(request: LockRequest) -> str:
                 f"gave up after {duration(request)}."
             )
         case _:
-            return f"❌ Could not lock {door(request)}. Asked by {who(request)}."
+            reason = escape(request.error_type or "error")
+            return (
+                f"❌ Could not lock {door(request)} (`{reason}`). Asked by {who(request)}; "
+                "details in the thread."
+            )
 
 
 def thread_final(request: LockRequest) -> str:

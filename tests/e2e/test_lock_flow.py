@@ -167,7 +167,9 @@ async def test_pending_then_error_tells_the_thread_and_the_alert_channel(
               if c.args.get("thread_ts") == root.response["ts"]]  # type: ignore[index]
     assert "`device_offline`: Device is offline" in thread[-1]
     assert "*What to do:* Check that the lock has power" in thread[-1]
-    assert final_update(slack).args["text"] == "❌ Could not lock *Front Door*. Asked by <@U1>."
+    assert final_update(slack).args["text"] == (
+        "❌ Could not lock *Front Door* (`device_offline`). Asked by <@U1>; details in the thread."
+    )
     text = alert.args["text"]
     assert "*Front Door*" in text and "<@U1>" in text and "device_offline" in text
     permalink = slack.calls_to("chat.getPermalink")[0]
