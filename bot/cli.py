@@ -1,4 +1,4 @@
-"""`lockbot`: run the bot, and manage doors and access from the terminal."""
+"""lockbot: run the bot, and manage doors and access from the terminal."""
 
 from __future__ import annotations
 

@@ -29,5 +29,7 @@ def configure(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Their INFO lines repeat ours or print payloads; warnings still come through.
+    # Bolt warns that the token is unused because we hand it a ready client; that is on purpose.
+    logging.getLogger("slack_bolt.AsyncApp").setLevel(logging.ERROR)
     for noisy in ("alembic", "apscheduler", "slack_bolt", "slack_sdk", "httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
