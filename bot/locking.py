@@ -17,9 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.access import AccessPolicy
 from bot.db import Database
 from bot.doors import find_door, load_directory
+from bot.logs import bind_request, new_request_id
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import (
     Attempt,
@@ -88,9 +90,14 @@ class LockService:
 
     # -- intake: runs before the ack, so it only touches the database ------------------------
 
-    async def submit(self, requester: Requester, text: str) -> Submission:
+    async def submit(
+        self, requester: Requester, text: str, request_id: str | None = None
+    ) -> Submission:
         now = utcnow()
+        request_id = request_id or new_request_id()
+        bind_request(request_id)
         row = LockRequest(
+            request_id=request_id,
             source=requester.source,
             user_id=requester.user_id,
             text=text,
@@ -149,6 +156,7 @@ class LockService:
         row = await self._load(request_id)
         if row is None or row.status.final:
             return
+        bind_request(row.request_id)
         if row.message_ts is None:
             ref = await self._notify_started(row)
             if ref is not None:
@@ -172,6 +180,7 @@ class LockService:
         row = await self._load(request_id)
         if row is None or row.status.final or row.action_attempt_id is None:
             return
+        bind_request(row.request_id)
         try:
             attempt = await self.backend.get_attempt(row.action_attempt_id)
         except BackendError as error:
@@ -182,6 +191,7 @@ class LockService:
             log.warning("lock request %s: polling failed (%s), will retry", request_id, error.code)
             await self._update(request_id, error_type=error.code, error_message=error.message)
         else:
+            log.info("poll %d: attempt %s is %s", polls_done + 1, attempt.id, attempt.status)
             if await self._settle_from(request_id, attempt):
                 return
         deadline = row.deadline_at or row.created_at + timedelta(seconds=self.timing.timeout_s)
@@ -222,7 +232,16 @@ class LockService:
                 return None
         row = await self._load(request_id)
         assert row is not None
-        log.info("lock request %s settled: %s", request_id, status.value)
+        metrics.OUTCOMES.labels(result=status.value).inc()
+        if row.elapsed_s is not None:
+            metrics.OUTCOME_SECONDS.observe(row.elapsed_s)
+        log.info(
+            "lock request %s settled: %s%s after %.1f s",
+            request_id,
+            status.value,
+            f" ({error_type})" if error_type else "",
+            row.elapsed_s or 0.0,
+        )
         await self._notify(self.notifier.finished(row))
         return row
 
@@ -236,12 +255,14 @@ class LockService:
             ).all()
         for row in rows:
             assert row.id is not None
+            bind_request(row.request_id)
             if row.action_attempt_id is not None:
                 self._track(row.id, 0, 0)
             else:
                 # We may have died before or after Seam got the request; locking is idempotent,
                 # so asking again is safe. `start` skips the parts that already happened.
                 self.spawn(self.start(row.id))
+        bind_request(None)
         if rows:
             log.info("resumed %d pending lock requests", len(rows))
         return len(rows)

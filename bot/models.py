@@ -101,6 +101,8 @@ class LockRequest(SQLModel, table=True):
     __tablename__ = "lock_request"
 
     id: int | None = Field(default=None, primary_key=True)
+    # Carried by every log line of this request's life, from the Slack command to the outcome.
+    request_id: str | None = Field(default=None, max_length=32, index=True)
     source: str = Field(max_length=16)  # slack | cli
     user_id: str = Field(max_length=64, index=True)
     text: str = Field(max_length=200)  # what the user typed, for the audit trail

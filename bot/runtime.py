@@ -12,12 +12,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import AccessPolicy
 from bot.config import Settings
@@ -26,29 +20,20 @@ from bot.locking import LockService, Timing
 from bot.ports import GroupDirectory, Notifier
 from bot.scheduler import Scheduler
 from bot.seam import SeamBackend
+from bot.slack.client import SlackClient
 from bot.slack.groups import SlackGroups
 from bot.slack.notifier import SlackNotifier
-from bot.web import build_web_app
+from bot.web import Probes, build_web_app
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 8.0
 
 
-def slack_client(settings: Settings) -> AsyncWebClient:
-    client = AsyncWebClient(
+def slack_client(settings: Settings) -> SlackClient:
+    return SlackClient(
         token=settings.slack_bot_token.get_secret_value() or None,
         base_url=settings.slack_api_url,
     )
-    client.retry_handlers.extend(
-        [
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
-    # The connection-error handler is already in the default list; keep one of it.
-    if not any(isinstance(h, AsyncConnectionErrorRetryHandler) for h in client.retry_handlers):
-        client.retry_handlers.append(AsyncConnectionErrorRetryHandler())
-    return client
 
 
 def timing(settings: Settings) -> Timing:
@@ -116,6 +101,13 @@ class Bot:
         )
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
+        self._background: set[asyncio.Task[None]] = set()
+        self.probes = Probes(
+            db=self.runtime.db,
+            slack=self.client.health,
+            seam=self.runtime.backend.health,
+            socket_connected=self._socket_connected if self.socket_mode else None,
+        )
 
     async def start(self) -> None:
         await migrate_async(self.settings.database_url)
@@ -130,13 +122,9 @@ class Bot:
             signing_secret=self.settings.slack_signing_secret.get_secret_value(),
             admins=self.settings.admins,
         )
+        self.probes.migrated = True
         self._runner = web.AppRunner(
-            build_web_app(
-                self.runtime.db,
-                None if self.socket_mode else bolt,
-                slack_connected=self._socket_connected if self.socket_mode else None,
-            ),
-            access_log=None,
+            build_web_app(self.probes, None if self.socket_mode else bolt), access_log=None
         )
         await self._runner.setup()
         # Binding the socket ourselves lets port 0 mean "any free port" and still tell which.
@@ -158,6 +146,11 @@ class Bot:
                 ) from None
             self._socket = AsyncSocketModeHandler(bolt, app_token)
             await self._socket.connect_async()
+            self.probes.slack_live = True
+        else:
+            task = asyncio.get_running_loop().create_task(self._check_slack())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         log.info(
             "lockbot listening on http://%s:%d (%s)",
             self.settings.host,
@@ -165,10 +158,22 @@ class Bot:
             "Socket Mode" if self.socket_mode else "HTTP: POST /slack/events",
         )
 
+    async def _check_slack(self) -> None:
+        """HTTP mode has no connection to watch: ready once the bot token works."""
+        while not self.probes.slack_live:
+            try:
+                await self.client.auth_test()
+                self.probes.slack_live = True
+            except Exception as error:
+                log.warning("Slack is not answering auth.test (%s); retrying in 10 s", error)
+                await asyncio.sleep(10)
+
     async def _socket_connected(self) -> bool:
         return self._socket is not None and bool(await self._socket.client.is_connected())
 
     async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
         if self._socket is not None:
             await self._socket.close_async()
         if self._runner is not None:

@@ -9,6 +9,8 @@ failed read is reported as transient rather than retried here.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -22,9 +24,12 @@ from seam.exceptions import (
 )
 from seam.seam import AsyncSeam
 
+from bot import metrics
+from bot.health import ServiceHealth
 from bot.ports import Attempt, AttemptStatus, BackendError, BackendErrorKind
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _CONNECT_RETRIES = 2
 
 
@@ -101,6 +106,7 @@ class SeamBackend:
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.health = ServiceHealth("seam")
         self.client = AsyncSeam(
             api_key=api_key,
             endpoint=endpoint,
@@ -113,25 +119,41 @@ class SeamBackend:
             },
         )
 
-    async def _call(self, func: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, method: str, func: Callable[[], Awaitable[T]]) -> T:
+        started = time.perf_counter()
         try:
-            return await func()
-        except BackendError:
-            raise
+            result = await func()
         except Exception as error:
-            raise translate(error) from error
+            failure = translate(error)
+            self._record(method, failure.code, started)
+            if failure.kind in (BackendErrorKind.UNAVAILABLE, BackendErrorKind.UNAUTHORIZED):
+                self.health.failed(f"{method}: {failure.code}")
+            else:
+                self.health.ok()  # Seam answered; the request itself was wrong
+            raise failure from error
+        self.health.ok()
+        status = getattr(result, "status", "ok")
+        self._record(method, str(status), started)
+        return result
+
+    def _record(self, method: str, status: str, started: float) -> None:
+        metrics.SEAM_CALLS.labels(method=method, status=status).inc()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("seam %s → %s (%.0f ms)", method, status, elapsed_ms)
 
     async def lock_door(self, device_id: str) -> Attempt:
         raw = await self._call(
-            lambda: self.client.locks.lock_door(device_id=device_id, wait_for_action_attempt=False)
+            "locks.lock_door",
+            lambda: self.client.locks.lock_door(device_id=device_id, wait_for_action_attempt=False),
         )
         return to_attempt(raw)
 
     async def get_attempt(self, attempt_id: str) -> Attempt:
         raw = await self._call(
+            "action_attempts.get",
             lambda: self.client.action_attempts.get(
                 action_attempt_id=attempt_id, wait_for_action_attempt=False
-            )
+            ),
         )
         return to_attempt(raw)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.locking import LockService, Requester
+from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus
 from bot.slack import messages
 from bot.slack.commands import Help, Invalid, Lock, parse
@@ -33,23 +36,40 @@ def build_app(
 
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        kind, result = await handle(ack, command)
+        metrics.COMMANDS.labels(kind=kind, result=result).inc()
+        metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+
+    async def handle(ack: AsyncAck, command: dict[str, Any]) -> tuple[str, str]:
+        """Answer one /lock; returns its kind and result for the metrics."""
         match parse(command.get("text")):
             case Help():
                 await ack(text=messages.HELP, response_type="ephemeral")
+                return "help", "ok"
             case Invalid(reason):
                 await ack(text=messages.invalid(reason), response_type="ephemeral")
+                return "invalid", "rejected"
             case Lock(target):
+                request_id = new_request_id()
+                bind_request(request_id)
+                log.info(
+                    "/lock %r from %s in %s",
+                    target,
+                    command.get("user_id"),
+                    command.get("channel_id"),
+                )
                 requester = Requester(
                     user_id=command["user_id"],
                     channel_id=command.get("channel_id"),
                     response_url=command.get("response_url"),
                 )
                 try:
-                    submission = await service.submit(requester, target)
+                    submission = await service.submit(requester, target, request_id)
                 except Exception:
                     log.exception("could not record a /lock from %s", requester.user_id)
                     await ack(text=messages.intake_failed(), response_type="ephemeral")
-                    return
+                    return "lock", "error"
                 request = submission.request
                 if submission.accepted:
                     await ack()
@@ -65,5 +85,6 @@ def build_app(
                         text=messages.unknown_door(target, submission.suggestions),
                         response_type="ephemeral",
                     )
+                return "lock", "accepted" if submission.accepted else request.status.value
 
     return app
