@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
@@ -28,7 +29,7 @@ app.add_typer(doors_app, name="doors")
 
 def settings() -> Settings:
     loaded = Settings()
-    configure(loaded.secrets())
+    configure(loaded.secrets(), fmt=loaded.log_format)
     return loaded
 
 
@@ -190,6 +191,34 @@ def lock(door: str) -> None:
             await runtime.close()
 
     if not run(main()):
+        raise typer.Exit(code=1)
+
+
+@app.command("doctor")
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="The same checks as JSON.")] = False,
+) -> None:
+    """Check Slack, Seam, the database, the alert channel and the grants; say what to fix."""
+    import json
+
+    from pydantic import ValidationError
+
+    from bot.doctor import all_ok, render, report, run_checks, settings_check
+
+    try:
+        config = settings()
+    except ValidationError as error:
+        checks = [settings_check(error)]
+    else:
+        # The report says what went wrong; per-call log lines would only repeat it.
+        logging.getLogger().setLevel(logging.ERROR)
+        checks = run(run_checks(config))
+    if as_json:
+        typer.echo(json.dumps(report(checks), ensure_ascii=False, indent=2))
+    else:
+        for check in checks:
+            typer.echo(render(check))
+    if not all_ok(checks):
         raise typer.Exit(code=1)
 
 

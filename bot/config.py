@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.logs import LogFormat
+
 DEFAULT_DATABASE_URL = "sqlite:///lockbot.db"
 
 
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
     poll_max_s: float = Field(1.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
+    # "auto": readable text on a terminal, one JSON object per line otherwise.
+    log_format: LogFormat = Field("auto", validation_alias="LOCKBOT_LOG_FORMAT")
     host: str = Field("127.0.0.1", validation_alias="LOCKBOT_HOST")
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
 
