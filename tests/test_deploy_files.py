@@ -1,0 +1,41 @@
+"""The files a deployer uses: docker-compose.yml must pass `docker compose config`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compose_command() -> list[str] | None:
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_compose_file_passes_compose_config(tmp_path: Path) -> None:
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed (.ci/run installs one)")
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    result = subprocess.run(
+        [*command, "config"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = result.stdout
+    assert "postgresql+psycopg://lockbot:lockbot@db:5432/lockbot" in rendered
+    assert "condition: service_healthy" in rendered
+
+
+def test_image_runs_as_non_root_with_a_health_check() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    runtime_stage = dockerfile.rsplit("FROM ", 1)[1]
+    assert "\nUSER 10001" in runtime_stage
+    assert "HEALTHCHECK" in runtime_stage and "/healthz" in runtime_stage
