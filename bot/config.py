@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     poll_first_s: float = Field(0.25, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
     poll_max_s: float = Field(1.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
+    rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
     # "auto": readable text on a terminal, one JSON object per line otherwise.

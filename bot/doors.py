@@ -19,7 +19,9 @@ _NAME_MAX = 80
 
 def normalise(name: str) -> str:
     """`  Front-Door ` and `FRONT_DOOR` both become `front door`."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
+    # Unicode's toNFKC_Casefold: folding can undo what NFKC composed (ß + accent), so normalise
+    # on both sides or the key of a key differs from the key.
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return _SEPARATORS.sub(" ", folded).strip()
 
 

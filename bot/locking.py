@@ -11,11 +11,12 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics
 from bot.access import AccessPolicy
@@ -60,10 +61,16 @@ class Timing:
 class Submission:
     request: LockRequest
     suggestions: list[str] = field(default_factory=list)
+    # The request already locking this door, when this one joined it instead of asking Seam.
+    joined: LockRequest | None = None
 
     @property
     def accepted(self) -> bool:
-        return self.request.status is LockStatus.PENDING
+        """Accepted and ours to carry out (a joined request waits on another one)."""
+        return self.request.status is LockStatus.PENDING and self.joined is None
+
+
+SWEEP_GRACE = timedelta(seconds=30)
 
 
 def poll_key(request_id: int) -> str:
@@ -79,6 +86,7 @@ class LockService:
         jobs: Jobs,
         access: AccessPolicy,
         timing: Timing | None = None,
+        rate_limit: int = 20,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -86,6 +94,7 @@ class LockService:
         self.jobs = jobs
         self.access = access
         self.timing = timing or Timing()
+        self.rate_limit = rate_limit  # requests per user per minute; 0 turns the limit off
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- intake: runs before the ack, so it only touches the database ------------------------
@@ -93,9 +102,30 @@ class LockService:
     async def submit(
         self, requester: Requester, text: str, request_id: str | None = None
     ) -> Submission:
-        now = utcnow()
         request_id = request_id or new_request_id()
         bind_request(request_id)
+        for attempt in range(3):
+            try:
+                submission = await self._record(requester, text, request_id)
+                break
+            except sa.exc.IntegrityError:
+                # Another request for the door became the one in flight between our read and
+                # our write (the unique index said so); the next round joins it.
+                if attempt == 2:
+                    raise
+        row = submission.request
+        log.info(
+            "lock request %s: %s asked for %r → %s%s",
+            row.id,
+            requester.user_id,
+            row.door_name or text,
+            row.status.value,
+            f" (joins request {row.joined_id})" if row.joined_id else "",
+        )
+        return submission
+
+    async def _record(self, requester: Requester, text: str, request_id: str) -> Submission:
+        now = utcnow()
         row = LockRequest(
             request_id=request_id,
             source=requester.source,
@@ -106,31 +136,50 @@ class LockService:
             created_at=now,
         )
         suggestions: list[str] = []
+        leader: LockRequest | None = None
         async with self.db.session() as session:
             door = await find_door(session, text)
-            if door is None or door.id is None:
+            if self.rate_limit and await self._over_limit(session, requester.user_id, now):
+                row.status, row.error_type = LockStatus.REJECTED, "rate_limited"
+            elif door is None or door.id is None:
                 suggestions = (await load_directory(session)).suggest(text)
-                row.status = LockStatus.REJECTED
-                row.error_type = "unknown_door"
-                row.finished_at = now
+                row.status, row.error_type = LockStatus.REJECTED, "unknown_door"
             else:
                 row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
-                if await self.access.may_lock(session, requester.user_id, door.id):
-                    row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+                if not await self.access.may_lock(session, requester.user_id, door.id):
+                    row.status, row.error_type = LockStatus.DENIED, "not_allowed"
                 else:
-                    row.status = LockStatus.DENIED
-                    row.error_type = "not_allowed"
-                    row.finished_at = now
+                    leader = await self._in_flight(session, door.id)
+                    if leader is not None:
+                        row.joined_id = leader.id
+                        row.deadline_at = leader.deadline_at
+                        row.message_channel = leader.message_channel
+                        row.message_ts = leader.message_ts
+                    else:
+                        row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+            if row.status.final:
+                row.finished_at = now
             session.add(row)
             await session.commit()
-        log.info(
-            "lock request %s: %s asked for %r → %s",
-            row.id,
-            requester.user_id,
-            row.door_name or text,
-            row.status.value,
+        return Submission(row, suggestions, leader)
+
+    async def _in_flight(self, session: AsyncSession, door_id: int) -> LockRequest | None:
+        query = select(LockRequest).where(
+            col(LockRequest.door_id) == door_id,
+            col(LockRequest.status) == LockStatus.PENDING,
+            col(LockRequest.joined_id).is_(None),
         )
-        return Submission(row, suggestions)
+        return (await session.exec(query)).first()
+
+    async def _over_limit(self, session: AsyncSession, user_id: str, now: datetime) -> bool:
+        query = select(func.count()).where(
+            col(LockRequest.user_id) == user_id,
+            col(LockRequest.created_at) > now - timedelta(minutes=1),
+            or_(
+                col(LockRequest.error_type).is_(None), col(LockRequest.error_type) != "rate_limited"
+            ),
+        )
+        return int((await session.exec(query)).one()) >= self.rate_limit
 
     # -- the background part -----------------------------------------------------------------
 
@@ -211,11 +260,12 @@ class LockService:
         status: LockStatus,
         error_type: str | None = None,
         error_message: str | None = None,
+        **extra: Any,
     ) -> LockRequest | None:
         """Write the final state once; only the caller that wrote it tells anyone."""
         assert status.final
         self.jobs.cancel(poll_key(request_id))
-        values: dict[str, Any] = {"status": status, "finished_at": utcnow()}
+        values: dict[str, Any] = {"status": status, "finished_at": utcnow(), **extra}
         if status is not LockStatus.LOCKED:
             values |= {"error_type": error_type, "error_message": (error_message or "")[:500]}
         else:
@@ -243,16 +293,79 @@ class LockService:
             row.elapsed_s or 0.0,
         )
         await self._notify(self.notifier.finished(row))
+        if row.joined_id is None:
+            await self._settle_followers(row)
         return row
+
+    async def _settle_followers(self, leader: LockRequest) -> None:
+        """Requests that joined `leader` get its outcome, each told in the same thread."""
+        async with self.db.session() as session:
+            followers = (
+                await session.exec(
+                    select(LockRequest).where(
+                        col(LockRequest.joined_id) == leader.id,
+                        col(LockRequest.status) == LockStatus.PENDING,
+                    )
+                )
+            ).all()
+        for follower in followers:
+            assert follower.id is not None
+            bind_request(follower.request_id)
+            await self.settle(
+                follower.id,
+                leader.status,
+                leader.error_type,
+                leader.error_message,
+                message_channel=leader.message_channel,
+                message_ts=leader.message_ts,
+            )
+        bind_request(leader.request_id)
+
+    async def _pending(self) -> list[LockRequest]:
+        async with self.db.session() as session:
+            query = select(LockRequest).where(col(LockRequest.status) == LockStatus.PENDING)
+            return list((await session.exec(query)).all())
+
+    async def sweep(self) -> int:
+        """Settle what lost its tracking: the safety net behind polling. Runs every half minute.
+
+        A request past its deadline by `SWEEP_GRACE` gets one last poll (which settles it), or
+        fails when Seam never gave it an attempt; a joined request whose leader has ended gets
+        the leader's outcome.
+        """
+        now, settled = utcnow(), 0
+        for row in await self._pending():
+            assert row.id is not None
+            bind_request(row.request_id)
+            if row.joined_id is not None:
+                leader = await self._load(row.joined_id)
+                if leader is None or leader.status.final:
+                    status = leader.status if leader else LockStatus.FAILED
+                    error = (
+                        (leader.error_type, leader.error_message)
+                        if leader
+                        else ("lost", "the request it waited on disappeared")
+                    )
+                    settled += bool(await self.settle(row.id, status, *error))
+            elif row.deadline_at is not None and row.deadline_at + SWEEP_GRACE < now:
+                if row.action_attempt_id is not None:
+                    await self.poll(row.id, 0)
+                else:
+                    await self.settle(
+                        row.id,
+                        LockStatus.FAILED,
+                        "lost",
+                        "lockbot lost track of this request before Seam was asked",
+                    )
+                settled += 1
+        bind_request(None)
+        if settled:
+            log.warning("the sweeper settled %d requests that had lost their tracking", settled)
+        return settled
 
     async def resume_pending(self) -> int:
         """After a restart, pick up every request that was still in flight."""
-        async with self.db.session() as session:
-            rows = (
-                await session.exec(
-                    select(LockRequest).where(col(LockRequest.status) == LockStatus.PENDING)
-                )
-            ).all()
+        rows = [row for row in await self._pending() if row.joined_id is None]
         for row in rows:
             assert row.id is not None
             bind_request(row.request_id)

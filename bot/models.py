@@ -95,10 +95,24 @@ class StatusType(sa.TypeDecorator[LockStatus]):
         return None if value is None else LockStatus(value)
 
 
+_IN_FLIGHT = sa.text("status = 'pending' AND joined_id IS NULL AND door_id IS NOT NULL")
+
+
 class LockRequest(SQLModel, table=True):
     """The audit row of one lock request, written before Slack is told anything."""
 
     __tablename__ = "lock_request"
+    __table_args__ = (
+        # At most one request per door talks to Seam at a time; others join it. The database
+        # enforces it, so two replicas (or two taps) cannot both become the one.
+        sa.Index(
+            "uq_lock_request_in_flight_door",
+            "door_id",
+            unique=True,
+            sqlite_where=_IN_FLIGHT,
+            postgresql_where=_IN_FLIGHT,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Carried by every log line of this request's life, from the Slack command to the outcome.
@@ -107,6 +121,8 @@ class LockRequest(SQLModel, table=True):
     user_id: str = Field(max_length=64, index=True)
     text: str = Field(max_length=200)  # what the user typed, for the audit trail
     door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="SET NULL")
+    # Set when this request found the same door already being locked and waits on that one.
+    joined_id: int | None = Field(default=None, foreign_key="lock_request.id", ondelete="SET NULL")
     door_name: str | None = Field(default=None, max_length=80)
     device_id: str | None = Field(default=None, max_length=120)
     channel_id: str | None = Field(default=None, max_length=32)

@@ -27,6 +27,7 @@ from bot.web import Probes, build_web_app
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 8.0
+SWEEP_EVERY_S = 30.0
 
 
 def slack_client(settings: Settings) -> SlackClient:
@@ -69,16 +70,18 @@ class Runtime:
             scheduler,
             AccessPolicy(settings.admins, groups),
             timing(settings),
+            rate_limit=settings.rate_limit,
         )
         return cls(settings, db, backend, scheduler, service)
 
     async def start(self) -> None:
         self.scheduler.start()
         await self.service.resume_pending()
+        self.scheduler.every(SWEEP_EVERY_S, "sweep", self.service.sweep)
 
     async def close(self) -> None:
         await self.service.drain(SHUTDOWN_GRACE_S)
-        self.scheduler.shutdown()
+        await self.scheduler.drain(SHUTDOWN_GRACE_S / 2)
         await self.backend.close()
         await self.db.close()
 

@@ -6,6 +6,7 @@ from the pending rows (`LockService.resume_pending`), so nothing pickled is ever
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.models import utcnow
 
@@ -30,6 +32,7 @@ class Scheduler:
             # A poll that runs late is still useful, so never drop one for being late.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         if not self._scheduler.running:
@@ -43,11 +46,37 @@ class Scheduler:
         self, delay_s: float, key: str, func: Callable[..., Awaitable[Any]], *args: Any
     ) -> None:
         self._scheduler.add_job(
-            func,
+            self._tracked,
             DateTrigger(run_date=utcnow() + timedelta(seconds=max(delay_s, 0.0))),
-            args=args,
+            args=(func, *args),
             id=key,
             replace_existing=True,
+        )
+
+    async def _tracked(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        # Remembered while running, so shutdown can let a job finish before the database closes.
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await func(*args)
+        finally:
+            self._running.discard(task)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Stop starting jobs, and give the running ones `timeout_s` to finish.
+
+        Pause first: APScheduler's shutdown cancels jobs that are still running.
+        """
+        if self._scheduler.running:
+            self._scheduler.pause()
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=timeout_s)
+        self.shutdown()
+
+    def every(self, interval_s: float, key: str, func: Callable[..., Awaitable[Any]]) -> None:
+        self._scheduler.add_job(
+            func, IntervalTrigger(seconds=interval_s), id=key, replace_existing=True
         )
 
     def cancel(self, key: str) -> None:

@@ -75,6 +75,15 @@ def build_app(
                     await ack()
                     assert request.id is not None
                     service.spawn(service.start(request.id))
+                elif submission.joined is not None:
+                    await ack(
+                        text=messages.joined(request, submission.joined), response_type="ephemeral"
+                    )
+                    return "lock", "joined"
+                elif request.error_type == "rate_limited":
+                    await ack(
+                        text=messages.rate_limited(service.rate_limit), response_type="ephemeral"
+                    )
                 elif request.status is LockStatus.DENIED:
                     await ack(
                         text=messages.denied(request, sorted(admins)),

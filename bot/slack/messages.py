@@ -124,6 +124,30 @@ def unknown_door(text: str, suggestions: Sequence[str]) -> str:
     )
 
 
+def joined(request: LockRequest, leader: LockRequest) -> str:
+    where = "in its thread" if leader.message_ts else "here"
+    return (
+        f"⏳ {door(request)} is already being locked (asked by {who(leader)}), so I didn't ask "
+        f"again. You'll see the outcome {where}."
+    )
+
+
+def follower_final(request: LockRequest) -> str:
+    """Told in the leader's thread to someone who asked for the same door meanwhile."""
+    outcome = {
+        LockStatus.LOCKED: "✅ locked",
+        LockStatus.TIMED_OUT: "⌛ did not confirm",
+    }.get(request.status, f"❌ failed (`{escape(request.error_type or 'error')}`)")
+    return f"{who(request)} asked for {door(request)} too: same outcome, {outcome}."
+
+
+def rate_limited(per_minute: int) -> str:
+    return (
+        f"🐢 That's more than {per_minute} lock commands in a minute, so I'm pausing yours. "
+        "Try again in a minute."
+    )
+
+
 def intake_failed() -> str:
     return (
         "⚠️ lockbot could not record your request, so nothing was locked. "

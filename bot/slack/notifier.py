@@ -52,6 +52,13 @@ class SlackNotifier:
             await self._reply(request, messages.sent())
 
     async def finished(self, request: LockRequest) -> None:
+        if request.joined_id is not None:
+            # The request it joined owns the root message and the alert; just tell this person.
+            if request.message_channel and request.message_ts:
+                await self._reply(request, messages.follower_final(request))
+            else:
+                await self._respond(request, messages.follower_final(request))
+            return
         if request.message_channel and request.message_ts:
             await self._reply(request, messages.thread_final(request))
             await self.client.chat_update(

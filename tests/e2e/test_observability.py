@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,14 @@ from tests.fakes.seam_server import API_KEY
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    for _ in range(int(timeout_s / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")
 
 
 async def scrape(live: LiveBot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -83,8 +92,9 @@ async def test_probes(live: LiveBot, seam: SeamProxy) -> None:
 
     # Three Seam calls in a row fail: /healthz says Seam is failing, and why.
     seam.fail("/locks/lock_door", status=503, body="down", content_type="text/plain", times=3)
-    for _ in range(3):
-        await live.command("front door")
+    # Three doors, so no request joins another that is still in flight.
+    for door, user in (("front door", "U1"), ("back door", "U1"), ("garage", "UADMIN")):
+        await live.command(door, user_id=user)
     for _ in range(100):
         health = await live.http.get("/healthz")
         if health.status_code == 503:
@@ -111,8 +121,7 @@ async def test_every_log_line_of_a_request_carries_its_id(
                                   headers=signed_headers(body, SIGNING_SECRET))
             attempt = await seam.wait_for_attempt()
             await slack.wait_for(lambda c: "Seam accepted" in c.args.get("text", ""))
-            while not seam.calls_to("/action_attempts/get"):  # one poll sees it pending
-                await asyncio.sleep(0.01)
+            await until(lambda: bool(seam.calls_to("/action_attempts/get")))  # seen pending
             await seam.resolve(attempt, "success")
             await slack.wait_for(lambda c: c.method == "chat.update")
         finally:

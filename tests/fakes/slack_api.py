@@ -21,6 +21,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
+from bot.slack.scopes import REQUIRED_BOT_SCOPES
+
 Json = dict[str, Any]
 TEST_TOKEN = "xoxb-test-token"  # the bot token FakeSlack accepts unless told otherwise
 TEST_APP_TOKEN = "xapp-test-token"  # the app-level token for apps.connections.open
@@ -57,10 +59,15 @@ class FakeSlack:
         *,
         groups: dict[str, list[str]] | None = None,
         app_token: str = TEST_APP_TOKEN,
+        scopes: frozenset[str] | set[str] = REQUIRED_BOT_SCOPES,
     ) -> None:
         self.token = token  # the only bot token accepted
         self.app_token = app_token  # the only token apps.connections.open accepts
         self.groups: dict[str, list[str]] = groups or {}  # usergroup id -> user ids
+        # The bot token's scopes, sent like Slack as the `x-oauth-scopes` header of auth.test.
+        self.scopes: set[str] = set(scopes)
+        self.unknown_users: set[str] = set()  # users.info answers user_not_found for these
+        self.deleted_users: set[str] = set()  # users.info answers with `"deleted": true`
         self.calls: list[Call] = []
         self.sockets: list[web.WebSocketResponse] = []  # open Socket Mode connections, oldest first
         self._tickets: set[str] = set()  # from apps.connections.open, each good for one connect
@@ -318,7 +325,10 @@ class FakeSlack:
         handler = self._methods().get(call.method)
         result = handler(call.args) if handler else {"ok": False, "error": "unknown_method"}
         call.failed, call.response = not result["ok"], result
-        return web.json_response(result)
+        headers = {}
+        if call.method == "auth.test":
+            headers["x-oauth-scopes"] = ",".join(sorted(self.scopes))
+        return web.json_response(result, headers=headers)
 
     def _methods(self) -> dict[str, Callable[[Json], Json]]:
         return {
@@ -326,6 +336,7 @@ class FakeSlack:
             "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.getPermalink": self._permalink,
             "chat.postEphemeral": self._post_ephemeral,
             "users.info": self._users_info,
@@ -365,6 +376,11 @@ class FakeSlack:
         return {"ok": True, "channel": args["channel"], "ts": args["ts"],
                 "text": args.get("text", "")}  # fmt: skip
 
+    def _delete(self, args: Json) -> Json:
+        if not args.get("channel") or not args.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+
     def _permalink(self, args: Json) -> Json:
         channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
         if not channel or not ts:
@@ -379,12 +395,13 @@ class FakeSlack:
 
     def _users_info(self, args: Json) -> Json:
         user_id = args.get("user")
-        if not user_id:
+        if not user_id or user_id in self.unknown_users:
             return {"ok": False, "error": "user_not_found"}
         name = f"user_{str(user_id).lower()}"
+        deleted = user_id in self.deleted_users
         return {"ok": True, "user": {"id": user_id, "team_id": "T1", "name": name,
                 "real_name": name, "tz": "Europe/Berlin", "tz_label": "Central European Time",
-                "tz_offset": 3600, "is_bot": False, "deleted": False}}  # fmt: skip
+                "tz_offset": 3600, "is_bot": False, "deleted": deleted}}  # fmt: skip
 
     def _usergroup_users(self, args: Json) -> Json:
         users = self.groups.get(str(args.get("usergroup", "")))

@@ -195,9 +195,12 @@ async def test_denied_and_unknown_are_recorded_without_calling_seam(
 async def test_resume_after_restart_finishes_what_was_in_flight(
     db: Database, scheduler: Scheduler
 ) -> None:
+    async with db.session() as s:
+        await add_door(s, "Back Door", "dev-back")
+        await grant(s, "U1", "Back Door")
     first, _, _ = await make_service(db, scheduler, [PENDING])
     tracked = await first.submit(Requester("U1", channel_id="C1"), "main")
-    never_sent = await first.submit(Requester("U1", channel_id="C1"), "front door")
+    never_sent = await first.submit(Requester("U1", channel_id="C1"), "back door")
     assert tracked.request.id and never_sent.request.id
     # The first process got as far as an attempt id for one request, and nothing for the other.
     await first._update(tracked.request.id, action_attempt_id="aa-1", message_ts="1.1",
@@ -212,6 +215,6 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
     async with db.session() as s:
         rows = (await s.exec(select(LockRequest))).all()
     assert {r.status for r in rows} == {LockStatus.LOCKED}
-    assert sorted(seam.calls) == ["get:aa-1", "lock:dev-front"]
+    assert sorted(seam.calls) == ["get:aa-1", "lock:dev-back"]
     # Only the request that had never posted its first message posts one now.
     assert [e[0] for e in notes.events].count("started") == 1
