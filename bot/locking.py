@@ -71,6 +71,8 @@ class Submission:
 
 
 SWEEP_GRACE = timedelta(seconds=30)
+RATE_LIMIT_RETRIES = 2
+RATE_LIMIT_MAX_WAIT_S = 10.0
 
 
 def poll_key(request_id: int) -> str:
@@ -215,7 +217,7 @@ class LockService:
             return
         assert row.device_id is not None
         try:
-            attempt = await self.backend.lock_door(row.device_id)
+            attempt = await self._lock_door(row.device_id)
         except BackendError as error:
             code = "seam_no_answer" if error.maybe_sent else error.code
             await self.settle(request_id, LockStatus.FAILED, code, error.message)
@@ -225,11 +227,25 @@ class LockService:
             await self._notify(self.notifier.progress(row, Progress.SENT))
             self._track(request_id, 0)
 
+    async def _lock_door(self, device_id: str) -> Attempt:
+        """lock_door acts, so it is repeated only when Seam said it did nothing: a 429."""
+        for tries_left in range(RATE_LIMIT_RETRIES, -1, -1):
+            try:
+                return await self.backend.lock_door(device_id)
+            except BackendError as error:
+                if error.code != "seam_rate_limited" or not tries_left:
+                    raise
+                wait = min(error.retry_after_s or 1.0, RATE_LIMIT_MAX_WAIT_S)
+                log.info("Seam asked us to wait %.1f s before locking", wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
     async def poll(self, request_id: int, polls_done: int) -> None:
         row = await self._load(request_id)
         if row is None or row.status.final or row.action_attempt_id is None:
             return
         bind_request(row.request_id)
+        wait_at_least = 0.0
         try:
             attempt = await self.backend.get_attempt(row.action_attempt_id)
         except BackendError as error:
@@ -239,6 +255,7 @@ class LockService:
             # A failed read changes nothing at Seam: note it and poll again until the deadline.
             log.warning("lock request %s: polling failed (%s), will retry", request_id, error.code)
             await self._update(request_id, error_type=error.code, error_message=error.message)
+            wait_at_least = error.retry_after_s or 0.0  # honour Seam's Retry-After
         else:
             log.info("poll %d: attempt %s is %s", polls_done + 1, attempt.id, attempt.status)
             if await self._settle_from(request_id, attempt):
@@ -252,7 +269,8 @@ class LockService:
                 reason += f"; the last check of Seam failed: {fresh.error_message}"
             await self.settle(request_id, LockStatus.TIMED_OUT, "timed_out", reason)
             return
-        self._track(request_id, polls_done + 1, min(self.timing.poll_delay(polls_done + 1), left))
+        delay = max(self.timing.poll_delay(polls_done + 1), wait_at_least)
+        self._track(request_id, polls_done + 1, min(delay, left))
 
     async def settle(
         self,

@@ -100,7 +100,9 @@ class Bot:
         self.port = port
         self.client = slack_client(settings)
         self.runtime = Runtime.build(
-            settings, SlackNotifier(self.client, settings.alert_channel), SlackGroups(self.client)
+            settings,
+            SlackNotifier(self.client, settings.alert_channel, settings.admins),
+            SlackGroups(self.client),
         )
         self._runner: web.AppRunner | None = None
         self._socket: Any = None

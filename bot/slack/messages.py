@@ -148,6 +148,22 @@ def rate_limited(per_minute: int) -> str:
     )
 
 
+def seam_key_rejected() -> str:
+    return (
+        "🔑 Seam rejected lockbot's API key, so no door can be locked until it is fixed. "
+        "An admin must set a valid `SEAM_API_KEY` (Seam console → API keys) and restart lockbot. "
+        "`lockbot doctor` checks it."
+    )
+
+
+def alert_channel_broken(channel: str, error: str) -> str:
+    return (
+        f"📭 lockbot cannot post failure alerts to <#{escape(channel)}> (`{escape(error)}`). "
+        "Invite the bot there (`/invite @lockbot`) or fix `LOCKBOT_ALERT_CHANNEL`; "
+        "`lockbot doctor` checks it."
+    )
+
+
 def intake_failed() -> str:
     return (
         "⚠️ lockbot could not record your request, so nothing was locked. "

@@ -1,8 +1,15 @@
-"""The Slack side of the Notifier port: root message, thread replies, root edit, alerts."""
+"""The Slack side of the Notifier port: root message, thread replies, root edit, alerts.
+
+When the bot cannot post in the channel it falls back to the command's response_url, then to a
+DM. Trouble an admin must fix (a rejected Seam key, an alert channel that does not exist) is sent
+to the admins by DM once, not on every command.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Collection
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Errors that mean "the bot cannot post here", where the command's response_url still works.
 _CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+# Errors an admin must fix, told to the admins at most once in this period.
+ADMIN_NOTICE_EVERY_S = 6 * 3600.0
 
 
 def slack_error(error: SlackApiError) -> str:
@@ -23,9 +32,13 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, alert_channel: str) -> None:
+    def __init__(
+        self, client: AsyncWebClient, alert_channel: str, admins: Collection[str] = ()
+    ) -> None:
         self.client = client
         self.alert_channel = alert_channel
+        self.admins = sorted(admins)
+        self._noticed: dict[str, float] = {}
 
     async def started(self, request: LockRequest) -> MessageRef | None:
         text = messages.started(request)
@@ -36,10 +49,10 @@ class SlackNotifier:
                 )
                 return MessageRef(str(response["channel"]), str(response["ts"]))
             except SlackApiError as error:
-                if slack_error(error) not in _CANNOT_POST or not request.response_url:
+                if slack_error(error) not in _CANNOT_POST:
                     raise
                 log.info(
-                    "lock request %s: cannot post in %s (%s), using response_url",
+                    "lock request %s: cannot post in %s (%s), answering directly",
                     request.id,
                     request.channel_id,
                     slack_error(error),
@@ -74,6 +87,11 @@ class SlackNotifier:
             await self.alert(request)
 
     async def alert(self, request: LockRequest) -> None:
+        if request.error_type == "seam_unauthorized":
+            # Every lock fails the same way until the key is fixed: tell the admins, once.
+            await self.notify_admins("seam_unauthorized", messages.seam_key_rejected())
+            if self._recently_noticed("seam_unauthorized_alert"):
+                return
         if not self.alert_channel:
             return
         permalink = None
@@ -85,9 +103,40 @@ class SlackNotifier:
                 permalink = str(link["permalink"])
             except SlackApiError as error:
                 log.warning("no permalink for lock request %s: %s", request.id, slack_error(error))
-        await self.client.chat_postMessage(
-            channel=self.alert_channel, text=messages.alert(request, permalink), unfurl_links=False
-        )
+        try:
+            await self.client.chat_postMessage(
+                channel=self.alert_channel,
+                text=messages.alert(request, permalink),
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            if slack_error(error) not in _CANNOT_POST:
+                raise
+            log.error(
+                "the alert channel %s refuses posts: %s", self.alert_channel, slack_error(error)
+            )
+            await self.notify_admins(
+                "alert_channel",
+                messages.alert_channel_broken(self.alert_channel, slack_error(error)),
+            )
+
+    async def notify_admins(self, topic: str, text: str) -> None:
+        """DM every admin about `topic`, unless they heard about it recently."""
+        if self._recently_noticed(topic):
+            return
+        for admin in self.admins:
+            try:
+                await self.client.chat_postMessage(channel=admin, text=text)
+            except SlackApiError as error:
+                log.warning("could not DM admin %s: %s", admin, slack_error(error))
+
+    def _recently_noticed(self, topic: str) -> bool:
+        now = time.monotonic()
+        last = self._noticed.get(topic)
+        if last is not None and now - last < ADMIN_NOTICE_EVERY_S:
+            return True
+        self._noticed[topic] = now
+        return False
 
     async def _reply(self, request: LockRequest, text: str) -> None:
         assert request.message_channel and request.message_ts
@@ -96,8 +145,20 @@ class SlackNotifier:
         )
 
     async def _respond(self, request: LockRequest, text: str) -> None:
-        if not request.response_url:
+        """Answer the person directly: the command's response_url, else a DM."""
+        if request.response_url:
+            webhook = AsyncWebhookClient(request.response_url)
+            response = await webhook.send(
+                text=text, response_type="in_channel", replace_original=False
+            )
+            if response.status_code == 200:
+                return
+            log.warning(
+                "lock request %s: response_url answered %s, sending a DM",
+                request.id,
+                response.status_code,
+            )
+        if request.source != "slack":
             log.warning("lock request %s: nowhere to post %r", request.id, text)
             return
-        webhook = AsyncWebhookClient(request.response_url)
-        await webhook.send(text=text, response_type="in_channel", replace_original=False)
+        await self.client.chat_postMessage(channel=request.user_id, text=text)

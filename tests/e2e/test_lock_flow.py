@@ -186,8 +186,9 @@ async def test_pending_then_error_tells_the_thread_and_the_alert_channel(
          "seam_unavailable"),
         ({"status": 500, "body": '{"error": {"type": "internal", "message": "boom"}}'},
          "seam_unavailable"),
+        # Seam keeps saying 429: lockbot waits as told, twice, then gives up.
         ({"status": 429, "body": "slow down", "content_type": "text/plain",
-          "headers": {"Retry-After": "3"}}, "seam_rate_limited"),
+          "headers": {"Retry-After": "0.2"}, "times": 3}, "seam_rate_limited"),
     ],
 )
 async def test_seam_failures_reach_the_thread_and_the_alert_channel(
@@ -290,3 +291,14 @@ async def test_door_names_are_escaped_when_echoed(
     body = (await live.command("<!channel> & co", user_id="U2")).response.json()
     assert "<!channel>" not in body["text"]
     assert "*&lt;!channel&gt; &amp; Co*" in body["text"]
+
+
+async def test_a_429_from_seam_is_waited_out_and_the_lock_retried(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    seam.fail("/locks/lock_door", status=429, body="slow down", content_type="text/plain",
+              headers={"Retry-After": "0.3"})
+    await live.command("front door")
+    update = await slack.wait_for(lambda c: c.method == "chat.update")
+    assert update.args["text"].startswith("✅ *Front Door* is locked.")
+    assert [c.status for c in seam.calls_to("/locks/lock_door")] == [429, 200]
