@@ -302,3 +302,11 @@ async def test_a_429_from_seam_is_waited_out_and_the_lock_retried(
     update = await slack.wait_for(lambda c: c.method == "chat.update")
     assert update.args["text"].startswith("✅ *Front Door* is locked.")
     assert [c.status for c in seam.calls_to("/locks/lock_door")] == [429, 200]
+
+
+async def test_slack_server_errors_are_retried(live: LiveBot, slack: FakeSlack) -> None:
+    slack.fail("chat.update", status=500, times=1)
+    await live.command("front door")
+    update = await slack.wait_for(lambda c: c.method == "chat.update" and not c.failed, timeout=8)
+    assert update.args["text"].startswith("✅")
+    assert [c.failed for c in slack.calls_to("chat.update")] == [True, False]
