@@ -145,3 +145,31 @@ async def test_every_log_line_of_a_request_carries_its_id(
     raw = log_path.read_text()
     for secret in (BOT_TOKEN, SIGNING_SECRET, API_KEY):
         assert secret not in raw
+
+
+async def test_secrets_stay_out_of_logs_even_in_tracebacks(
+    database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Faults that log tracebacks: Seam rejecting the key, Slack refusing an update."""
+    await seed_doors(database_url)
+    log_path = tmp_path / "bot.log"
+    env = bot_env(database_url, seam.url, slack.api_url, LOCKBOT_LOG_FORMAT="text")
+    seam.fail("/locks/lock_door", status=401, times=1,
+              body='{"error": {"type": "unauthorized", "message": "Unauthorized"}}')
+    slack.fail("chat.update", error="fatal_error", times=9)
+    with log_path.open("wb") as log_file:
+        bot = BotProcess(env, tmp_path, stderr=log_file.fileno())
+        await bot.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                for text in ("front door", "back door"):
+                    body = slash_command(text)
+                    await client.post(f"{bot.url}/slack/events", content=body,
+                                      headers=signed_headers(body, SIGNING_SECRET))
+            await until(lambda: len(slack.calls_to("chat.update")) >= 2)
+        finally:
+            await bot.stop()
+    raw = log_path.read_text()
+    assert "Traceback" in raw, "the fault should have logged a traceback"
+    for secret in (BOT_TOKEN, SIGNING_SECRET, API_KEY):
+        assert secret not in raw
