@@ -6,6 +6,7 @@ the bot said to the fake Slack and asked of Seam.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -147,3 +148,44 @@ async def lock_rows(database_url: str) -> list[LockRequest]:
         rows = (await s.exec(select(LockRequest).order_by(col(LockRequest.id)))).all()
     await db.close()
     return list(rows)
+
+
+async def assert_all_final(database_url: str, timeout_s: float = 10) -> list[LockRequest]:
+    """Wait until no lock_request row is pending, then check each is final with finished_at.
+
+    The invariant behind "never lose a lock command": every request ends, and says when.
+    Returns the rows, oldest first.
+    """
+    db = Database(database_url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            async with db.session() as s:
+                rows = list((await s.exec(select(LockRequest).order_by(col(LockRequest.id)))).all())
+            pending = [r for r in rows if not r.status.final]
+            if not pending:
+                break
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"{len(pending)} of {len(rows)} lock requests still pending after "
+                    f"{timeout_s:g} s: "
+                    + ", ".join(f"#{r.id} {r.user_id} {r.door_name} joined={r.joined_id}"
+                                for r in pending[:10])
+                )
+            await asyncio.sleep(0.05)
+    finally:
+        await db.close()
+    unfinished = [r.id for r in rows if r.finished_at is None]
+    assert not unfinished, f"final rows without finished_at: {unfinished}"
+    return rows
+
+
+async def quiet(slack: FakeSlack, quiet_s: float = 0.3, timeout_s: float = 10) -> None:
+    """Wait until the fake Slack has seen no new call for `quiet_s`, so counts are settled."""
+    deadline = time.monotonic() + timeout_s
+    seen = -1
+    while len(slack.calls) != seen:
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"Slack never went quiet within {timeout_s:g} s")
+        seen = len(slack.calls)
+        await asyncio.sleep(quiet_s)

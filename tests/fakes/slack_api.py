@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
+from tests.support.slack_requests import slash_payload
 
 Json = dict[str, Any]
 TEST_TOKEN = "xoxb-test-token"  # the bot token FakeSlack accepts unless told otherwise
@@ -225,21 +226,14 @@ class FakeSlack:
 
         ``response_url`` defaults to one served by this fake, so follow-ups are recorded.
         """
-        payload = {
-            "token": "legacy-verification-token",
-            "team_id": "T1",
-            "team_domain": "test",
-            "channel_id": channel_id,
-            "channel_name": f"chan-{channel_id.lower()}",
-            "user_id": user_id,
-            "user_name": f"user_{user_id.lower()}",
-            "command": command,
-            "text": text,
-            "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
-            "response_url": response_url or self.response_url("socket"),
-            "trigger_id": "1700000000.1.fake-trigger",
-        }
+        payload = slash_payload(
+            text,
+            user_id=user_id,
+            channel_id=channel_id,
+            response_url=response_url or self.response_url("socket"),
+            command=command,
+        )
+        payload |= {"api_app_id": APP_ID, "is_enterprise_install": "false"}
         return await self.send_envelope("slash_commands", payload, timeout=timeout)
 
     def _open_sockets(self) -> list[web.WebSocketResponse]:

@@ -11,7 +11,7 @@ from slack_sdk.signature import SignatureVerifier
 DEFAULT_RESPONSE_URL = "https://hooks.slack.test/commands/T1/1/fake"
 
 
-def slash_command(
+def slash_payload(
     text: str,
     *,
     user_id: str = "U1",
@@ -19,24 +19,27 @@ def slash_command(
     response_url: str = DEFAULT_RESPONSE_URL,
     command: str = "/lock",
     team_id: str = "T1",
-) -> str:
+) -> dict[str, str]:
+    """The fields Slack sends for a slash command (a form over HTTP, an envelope over a socket)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "team_domain": "test",
+        "channel_id": channel_id,
+        "channel_name": f"chan-{channel_id.lower()}",
+        "user_id": user_id,
+        "user_name": f"user_{user_id.lower()}",
+        "command": command,
+        "text": text,
+        "api_app_id": "A1",
+        "response_url": response_url,
+        "trigger_id": "1700000000.1.fake-trigger",
+    }
+
+
+def slash_command(text: str, **fields: str) -> str:
     """The form-encoded body Slack POSTs for a slash command."""
-    return urlencode(
-        {
-            "token": "legacy-verification-token",
-            "team_id": team_id,
-            "team_domain": "test",
-            "channel_id": channel_id,
-            "channel_name": f"chan-{channel_id.lower()}",
-            "user_id": user_id,
-            "user_name": f"user_{user_id.lower()}",
-            "command": command,
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": response_url,
-            "trigger_id": "1700000000.1.fake-trigger",
-        }
-    )
+    return urlencode(slash_payload(text, **fields))
 
 
 def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> dict[str, str]:
