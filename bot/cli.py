@@ -114,7 +114,79 @@ def doors_list() -> None:
         typer.echo('No doors yet. Add one with: lockbot doors add "Front Door" DEVICE_ID')
     for door, aliases in rows:
         extra = f"  (aliases: {', '.join(aliases)})" if aliases else ""
-        typer.echo(f"{door.name}\t{door.device_id}{extra}")
+        missing = "  (missing from Seam)" if door.missing_at is not None else ""
+        typer.echo(f"{door.name}\t{door.device_id}{extra}{missing}")
+
+
+@doors_app.command("sync")
+def doors_sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
+    ] = False,
+) -> None:
+    """Import every lock from Seam: add new ones, follow renames, mark vanished ones missing."""
+    from bot.ports import BackendError
+    from bot.seam import seam_backend
+
+    config = settings()
+    require_seam(config)
+
+    async def work(session: AsyncSession) -> doors.SyncReport:
+        async with seam_backend(
+            config.seam_api_key.get_secret_value(),
+            config.seam_endpoint,
+            timeout_s=config.seam_timeout_s,
+        ) as seam:
+            locks = await seam.list_locks()
+        return await doors.sync_doors(session, locks, dry_run=dry_run)
+
+    try:
+        report = with_session(work)
+    except BackendError as error:
+        raise fail(f"could not list Seam's locks: {error.message} ({error.code})") from None
+    for line in sync_lines(report):
+        typer.echo(line)
+
+
+def sync_lines(report: doors.SyncReport) -> list[str]:
+    """One line per change, then a summary."""
+    out = [f"+ {d.name} ({d.device_id})" for d in report.added]
+    out += [f"~ {r.old} → {r.new} ({r.device_id}): renamed in Seam" for r in report.renamed]
+    out += [
+        f'= {d.name} ({d.device_id}): Seam calls it "{d.seam_name}", which another door or '
+        "alias already has"
+        for d in report.duplicates
+    ]
+    out += [f"↺ {d.name} ({d.device_id}) is back in Seam" for d in report.returned]
+    out += [
+        f"! {d.name} ({d.device_id}) is missing from Seam; locking it is refused until it "
+        "returns"
+        for d in report.missing
+    ]
+    out += [
+        f'· {k.name} ({k.device_id}) keeps its name; Seam now calls it "{k.seam_name}"'
+        for k in report.kept
+    ]
+    counts = (
+        f"{len(report.added)} added, {len(report.renamed)} renamed, "
+        f"{len(report.missing)} missing, {len(report.returned)} back"
+    )
+    if report.duplicates:
+        n = len(report.duplicates)
+        counts += f", {n} duplicate name{'' if n == 1 else 's'} made unique"
+    locks = f"Seam lists {report.locks} lock{'' if report.locks == 1 else 's'}"
+    if report.dry_run:
+        out.append(f"✓ dry run, nothing written. {locks}: {counts}")
+    elif report.changed:
+        out.append(f"✓ {locks}: {counts}")
+    else:
+        out.append(f"✓ {locks}; the doors already match")
+    if report.still_missing:
+        names = ", ".join(f"{d.name} ({d.device_id})" for d in report.still_missing)
+        out.append(f"  still missing from Seam: {names}")
+    if report.added and not report.dry_run:
+        out.append('  new doors have no grants yet: lockbot grant SUBJECT "DOOR"')
+    return out
 
 
 @doors_app.command("remove")
@@ -175,6 +247,15 @@ def lock(door: str) -> None:
             runtime.scheduler.start()
             submission = await runtime.service.submit(Requester(operator, source="cli"), door)
             request = submission.request
+            if request.error_type == "door_missing":
+                typer.echo(
+                    f"✗ {request.door_name} is missing from Seam: its lock ({request.device_id}) "
+                    "was not in Seam's list at the last sync, so it was not locked. Check the "
+                    "lock in the Seam console (https://console.seam.co/), then run "
+                    "`lockbot doors sync`.",
+                    err=True,
+                )
+                return False
             if not submission.accepted:
                 hint = ", ".join(submission.suggestions)
                 typer.echo(

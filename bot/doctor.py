@@ -56,8 +56,8 @@ FIX_SEAM_KEY = (
     "locks are connected, and set SEAM_API_KEY to it"
 )
 FIX_STALE_DOORS = (
-    "update each with `lockbot doors remove NAME` + `lockbot doors add NAME DEVICE_ID` "
-    "(a `doors sync` command is planned)"
+    "run `lockbot doors sync`, which marks them missing; or point each door at its new device "
+    "with `lockbot doors remove NAME` + `lockbot doors add NAME DEVICE_ID`"
 )
 FIX_ALERT_UNSET = (
     "set LOCKBOT_ALERT_CHANNEL to a channel ID (C…) and invite the bot there: /invite @lockbot"

@@ -150,6 +150,10 @@ class LockService:
                 row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
                 if not await self.access.may_lock(session, requester.user_id, door.id):
                     row.status, row.error_type = LockStatus.DENIED, "not_allowed"
+                elif door.missing_at is not None:
+                    # `lockbot doors sync` found its device gone from Seam: asking would fail.
+                    row.status, row.error_type = LockStatus.REJECTED, "door_missing"
+                    row.error_message = "the door's device is missing from Seam"
                 else:
                     leader = await self._in_flight(session, door.id)
                     if leader is not None:

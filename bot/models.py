@@ -38,6 +38,13 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class NameSource(StrEnum):
+    """Who chose a door's name: `doors sync` follows Seam's renames only for its own names."""
+
+    SEAM = "seam"
+    ADMIN = "admin"
+
+
 class Door(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80)
@@ -45,6 +52,16 @@ class Door(SQLModel, table=True):
     key: str = Field(max_length=80, unique=True)
     device_id: str = Field(max_length=120, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # "admin" (named by hand; sync keeps the name) or "seam" (imported; sync follows renames).
+    name_source: str = Field(
+        default=NameSource.ADMIN.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": NameSource.ADMIN.value},
+    )
+    # The name Seam gave the lock at the last sync (None: never synced).
+    seam_name: str | None = Field(default=None, max_length=200)
+    # When a sync last found the device gone from Seam; None while Seam lists it.
+    missing_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DoorAlias(SQLModel, table=True):

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -95,6 +96,46 @@ def to_attempt(raw: Any) -> Attempt:
     )
 
 
+@dataclass(frozen=True)
+class SeamLock:
+    """A device as `lockbot doors sync` needs it, free of SDK types."""
+
+    device_id: str
+    name: str  # "" when Seam gives the device no name at all
+    is_lock: bool
+
+
+def device_name(device: Any) -> str:
+    """`display_name`, else `properties.appearance.name`, else `properties.name`."""
+    properties = getattr(device, "properties", None)
+    appearance = getattr(properties, "appearance", None)
+    for candidate in (
+        getattr(device, "display_name", None),
+        getattr(appearance, "name", None),
+        getattr(properties, "name", None),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return ""
+
+
+def is_lock(device: Any) -> bool:
+    """A lock lockbot can lock: Seam's capability flag says so, or (flag absent) its type does.
+
+    `capabilities_supported` is no help: Seam's fake lists `lock` for thermostats too.
+    """
+    can_lock = getattr(device, "can_remotely_lock", None)
+    if can_lock is not None:
+        return bool(can_lock)
+    return str(getattr(device, "device_type", "") or "").endswith("_lock")
+
+
+def to_lock(device: Any) -> SeamLock:
+    return SeamLock(
+        device_id=str(device.device_id), name=device_name(device), is_lock=is_lock(device)
+    )
+
+
 class SeamBackend:
     """LockBackend on Seam Connect. One long-lived client; close it on shutdown."""
 
@@ -105,8 +146,10 @@ class SeamBackend:
         *,
         timeout_s: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        page_size: int | None = None,
     ) -> None:
         self.health = ServiceHealth("seam")
+        self.page_size = page_size  # devices per page when listing; None: Seam's default
         self.client = AsyncSeam(
             api_key=api_key,
             endpoint=endpoint,
@@ -156,6 +199,18 @@ class SeamBackend:
             ),
         )
         return to_attempt(raw)
+
+    async def list_locks(self) -> list[SeamLock]:
+        """Every lock in the workspace, page after page; thermostats, sensors and the like are
+        left out. `/locks/list` has no pages, so this walks the paginated `/devices/list`."""
+
+        async def walk() -> list[SeamLock]:
+            params: dict[str, Any] = {} if self.page_size is None else {"limit": self.page_size}
+            paginator = self.client.create_paginator(self.client.devices.list, params)
+            return [to_lock(device) async for device in paginator.flatten()]
+
+        devices = await self._call("devices.list", walk)
+        return [device for device in devices if device.is_lock]
 
     async def close(self) -> None:
         await self.client.close()

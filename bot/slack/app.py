@@ -80,6 +80,8 @@ def build_app(
                         text=messages.joined(request, submission.joined), response_type="ephemeral"
                     )
                     return "lock", "joined"
+                elif request.error_type == "door_missing":
+                    await ack(text=messages.door_missing(request), response_type="ephemeral")
                 elif request.error_type == "rate_limited":
                     await ack(
                         text=messages.rate_limited(service.rate_limit), response_type="ephemeral"

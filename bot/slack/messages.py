@@ -11,10 +11,10 @@ _NEXT_STEP = {
     "device_offline": _OFFLINE,
     "device_disconnected": _OFFLINE,
     "seam_unauthorized": "The Seam API key is invalid; an admin must fix `SEAM_API_KEY`.",
-    "device_not_found": "The door points at a device Seam does not know; an admin should check it "
-    "with `lockbot doors list`.",
-    "not_found": "The door points at a device Seam does not know; an admin should check it "
-    "with `lockbot doors list`.",
+    "device_not_found": "The door points at a device Seam does not know; an admin should run "
+    "`lockbot doors sync` (and check `lockbot doors list`).",
+    "not_found": "The door points at a device Seam does not know; an admin should run "
+    "`lockbot doors sync` (and check `lockbot doors list`).",
     "seam_unavailable": "Seam is having trouble. Try again in a minute.",
     "seam_rate_limited": "Seam asked us to slow down. Try again in a minute.",
     "seam_unreachable": "lockbot could not reach Seam. Try again in a minute.",
@@ -124,6 +124,16 @@ def unknown_door(text: str, suggestions: Sequence[str]) -> str:
     )
 
 
+def door_missing(request: LockRequest) -> str:
+    """The door's device was gone from Seam at the last `lockbot doors sync`."""
+    device = f" (`{escape(request.device_id)}`)" if request.device_id else ""
+    return (
+        f"🚪 {door(request)} is missing from Seam: its lock{device} was not in Seam's list at the "
+        "last sync, so I didn't try to lock it. An admin should check the lock in the Seam "
+        "console (https://console.seam.co/), then run `lockbot doors sync`."
+    )
+
+
 def joined(request: LockRequest, leader: LockRequest) -> str:
     where = "in its thread" if leader.message_ts else "here"
     return (
@@ -183,5 +193,5 @@ failures also go to the alert channel.
 • `/lock help`: this message.
 Coming soon: `/lock list`, `/lock status <door>`, `/lock history`, groups of doors, and \
 `/lock schedule <door> <when>`.
-Admins manage doors and access from the terminal: `lockbot doors add|list|remove`, \
+Admins manage doors and access from the terminal: `lockbot doors add|list|remove|sync`, \
 `lockbot grant|revoke|grants`."""

@@ -8,10 +8,11 @@ import time
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.db import Database
 from bot.doors import add_door
-from bot.models import LockStatus
+from bot.models import Door, LockStatus, utcnow
 from tests.e2e.conftest import ALERTS, LiveBot, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2
@@ -310,3 +311,21 @@ async def test_slack_server_errors_are_retried(live: LiveBot, slack: FakeSlack) 
     update = await slack.wait_for(lambda c: c.method == "chat.update" and not c.failed, timeout=8)
     assert update.args["text"].startswith("✅")
     assert [c.failed for c in slack.calls_to("chat.update")] == [True, False]
+
+
+async def test_a_door_missing_from_seam_is_refused_with_what_to_do(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    db = Database(database_url)
+    async with db.session() as s:
+        door = (await s.exec(select(Door).where(Door.name == "Front Door"))).one()
+        door.missing_at = utcnow()
+        s.add(door)
+        await s.commit()
+    await db.close()
+    body = (await live.command("front door")).response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "lockbot doors sync" in body["text"] and "*Front Door*" in body["text"]
+    assert seam.calls == [] and slack.messages() == []
+    rows = await lock_rows(database_url)
+    assert [(r.status, r.error_type) for r in rows] == [(LockStatus.REJECTED, "door_missing")]
