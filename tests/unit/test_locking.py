@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -13,7 +14,7 @@ from bot.access import AccessPolicy, grant
 from bot.db import Database
 from bot.doors import add_door
 from bot.locking import LockService, Requester, Timing
-from bot.models import LockRequest, LockStatus
+from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress
 from bot.scheduler import Scheduler
 
@@ -218,3 +219,38 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
     assert sorted(seam.calls) == ["get:aa-1", "lock:dev-back"]
     # Only the request that had never posted its first message posts one now.
     assert [e[0] for e in notes.events].count("started") == 1
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_sweeper_settles_requests_that_lost_their_tracking(
+    db: Database, scheduler: Scheduler
+) -> None:
+    async with db.session() as s:
+        await add_door(s, "Back Door", "dev-back")
+        await grant(s, "U1", "Back Door")
+        await grant(s, "U2", "Front Door")
+    service, _, notes = await make_service(db, scheduler, [SUCCESS])
+    long_ago = utcnow() - timedelta(minutes=5)
+    # In flight at Seam, but no poll job is tracking it any more.
+    tracked = await service.submit(Requester("U1"), "front door")
+    # Recorded, but Seam was never asked.
+    unsent = await service.submit(Requester("U1"), "back door")
+    # Joined the first one.
+    joined = await service.submit(Requester("U2"), "front door")
+    assert tracked.request.id and unsent.request.id and joined.request.id
+    assert joined.request.joined_id == tracked.request.id
+    await service._update(tracked.request.id, action_attempt_id="aa-1", deadline_at=long_ago)
+    await service._update(unsent.request.id, deadline_at=long_ago)
+
+    # The joined request settles with its leader, inside the leader's settlement.
+    assert await service.sweep() == 2
+    statuses = {r.id: (r.status, r.error_type) for r in [
+        await service._load(i) for i in (tracked.request.id, unsent.request.id, joined.request.id)
+    ] if r}
+    assert statuses == {
+        tracked.request.id: (LockStatus.LOCKED, None),
+        unsent.request.id: (LockStatus.FAILED, "lost"),
+        joined.request.id: (LockStatus.LOCKED, None),
+    }
+    assert [e[0] for e in notes.events].count("finished") == 3
+    assert await service.sweep() == 0
