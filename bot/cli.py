@@ -159,8 +159,7 @@ def sync_lines(report: doors.SyncReport) -> list[str]:
     ]
     out += [f"↺ {d.name} ({d.device_id}) is back in Seam" for d in report.returned]
     out += [
-        f"! {d.name} ({d.device_id}) is missing from Seam; locking it is refused until it "
-        "returns"
+        f"! {d.name} ({d.device_id}) is missing from Seam; locking it is refused until it returns"
         for d in report.missing
     ]
     out += [

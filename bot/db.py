@@ -68,6 +68,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
+        # SQLite has one writer at a time, and blocked writers sleep and retry in no order, so
+        # under load a write could wait seconds. Queue this process's writers fairly instead.
+        self._write_lock = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -75,6 +78,16 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session for work that writes; on SQLite one at a time in this process."""
+        if self._write_lock is None:
+            async with self.session() as session:
+                yield session
+            return
+        async with self._write_lock, self.session() as session:
             yield session
 
     async def ping(self) -> bool:

@@ -116,6 +116,10 @@ class LockService:
                 if attempt == 2:
                     raise
         row = submission.request
+        if submission.joined is not None:
+            # The leader may have settled between our read and our write, and then it never
+            # saw us; catch up in the background rather than wait for the sweeper.
+            self.spawn(self._catch_up(row))
         log.info(
             "lock request %s: %s asked for %r → %s%s",
             row.id,
@@ -139,7 +143,7 @@ class LockService:
         )
         suggestions: list[str] = []
         leader: LockRequest | None = None
-        async with self.db.session() as session:
+        async with self.db.writing() as session:
             door = await find_door(session, text)
             if self.rate_limit and await self._over_limit(session, requester.user_id, now):
                 row.status, row.error_type = LockStatus.REJECTED, "rate_limited"
@@ -292,7 +296,7 @@ class LockService:
             values |= {"error_type": error_type, "error_message": (error_message or "")[:500]}
         else:
             values |= {"error_type": None, "error_message": None}
-        async with self.db.session() as session:
+        async with self.db.writing() as session:
             result = await session.exec(
                 sa.update(LockRequest)
                 .where(col(LockRequest.id) == request_id)
@@ -318,6 +322,19 @@ class LockService:
         if row.joined_id is None:
             await self._settle_followers(row)
         return row
+
+    async def _catch_up(self, follower: LockRequest) -> None:
+        assert follower.id is not None and follower.joined_id is not None
+        leader = await self._load(follower.joined_id)
+        if leader is not None and leader.status.final:
+            await self.settle(
+                follower.id,
+                leader.status,
+                leader.error_type,
+                leader.error_message,
+                message_channel=leader.message_channel,
+                message_ts=leader.message_ts,
+            )
 
     async def _settle_followers(self, leader: LockRequest) -> None:
         """Requests that joined `leader` get its outcome, each told in the same thread."""
@@ -427,7 +444,7 @@ class LockService:
             return await session.get(LockRequest, request_id)
 
     async def _update(self, request_id: int, **values: Any) -> LockRequest:
-        async with self.db.session() as session:
+        async with self.db.writing() as session:
             row = await session.get(LockRequest, request_id)
             assert row is not None
             for name, value in values.items():

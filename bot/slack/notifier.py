@@ -148,16 +148,16 @@ class SlackNotifier:
         """Answer the person directly: the command's response_url, else a DM."""
         if request.response_url:
             webhook = AsyncWebhookClient(request.response_url)
-            response = await webhook.send(
-                text=text, response_type="in_channel", replace_original=False
-            )
-            if response.status_code == 200:
-                return
-            log.warning(
-                "lock request %s: response_url answered %s, sending a DM",
-                request.id,
-                response.status_code,
-            )
+            try:
+                response = await webhook.send(
+                    text=text, response_type="in_channel", replace_original=False
+                )
+                if response.status_code == 200:
+                    return
+                problem = f"answered {response.status_code}"
+            except Exception as error:  # response URLs expire and hosts fail; a DM still works
+                problem = f"failed: {type(error).__name__}"
+            log.warning("lock request %s: response_url %s, sending a DM", request.id, problem)
         if request.source != "slack":
             log.warning("lock request %s: nowhere to post %r", request.id, text)
             return

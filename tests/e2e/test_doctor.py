@@ -122,7 +122,7 @@ async def test_doctor_all_green_then_each_check_failing(
     assert checks["doors"].startswith("✗ doors: ")
     assert "Side Door (august_device_gone)" in checks["doors"]
     assert "Front Door" not in checks["doors"]
-    assert "— update each with `lockbot doors remove NAME` + `lockbot doors add" in checks["doors"]
+    assert "— run `lockbot doors sync`, which marks them missing" in checks["doors"]
     assert checks["alert channel"].startswith("✗ alert channel: ")
     assert "CGONE (channel_not_found) — check the channel ID" in checks["alert channel"]
     assert checks["grants"].startswith(

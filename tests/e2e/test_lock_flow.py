@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.db import Database
 from bot.doors import add_door
 from bot.models import Door, LockStatus, utcnow
-from tests.e2e.conftest import ALERTS, LiveBot, lock_rows
+from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2
 from tests.fakes.slack_api import Call, FakeSlack
@@ -178,6 +178,7 @@ async def test_pending_then_error_tells_the_thread_and_the_alert_channel(
     assert permalink.response is not None and permalink.response["permalink"] in text
     rows = await lock_rows(database_url)
     assert (rows[0].status, rows[0].error_type) == (LockStatus.FAILED, "device_offline")
+    await assert_all_final(database_url)
 
 
 @pytest.mark.parametrize(
@@ -204,6 +205,7 @@ async def test_seam_failures_reach_the_thread_and_the_alert_channel(
     assert final_update(slack).args["text"].startswith("❌ Could not lock *Back Door*")
     rows = await lock_rows(database_url)
     assert (rows[0].status, rows[0].error_type) == (LockStatus.FAILED, code)
+    await assert_all_final(database_url)
 
 
 @pytest.mark.settings(LOCKBOT_SEAM_TIMEOUT="0.5")
@@ -224,6 +226,7 @@ async def test_seam_refusing_connections_is_reported(
     alert = await slack.wait_for(lambda c: c.args.get("channel") == ALERTS)
     assert "seam_unreachable" in alert.args["text"]
     assert "could not reach Seam" in final_thread_reply(slack)
+    await assert_all_final(database_url)
 
 
 @pytest.mark.settings(LOCKBOT_LOCK_TIMEOUT="1")
@@ -239,6 +242,7 @@ async def test_stuck_attempt_times_out_with_a_clear_message(
     rows = await lock_rows(database_url)
     assert rows[0].status is LockStatus.TIMED_OUT
     assert rows[0].elapsed_s is not None and 1.0 <= rows[0].elapsed_s < 3.0
+    await assert_all_final(database_url)
 
 
 async def test_slack_rate_limit_is_retried(live: LiveBot, slack: FakeSlack) -> None:

@@ -254,3 +254,27 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
     }
     assert [e[0] for e in notes.events].count("finished") == 3
     assert await service.sweep() == 0
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
+    db: Database, scheduler: Scheduler
+) -> None:
+    async with db.session() as s:
+        await grant(s, "U2", "Front Door")
+    service, _, notes = await make_service(db, scheduler, [OFFLINE])
+    leader = await run_to_end(service, notes)
+    # As if U2's request had read the leader as in flight just before it ended.
+    async with db.session() as s:
+        late = LockRequest(source="slack", user_id="U2", text="front door", door_id=leader.door_id,
+                           door_name="Front Door", joined_id=leader.id, created_at=utcnow())
+        s.add(late)
+        await s.commit()
+        await s.refresh(late)
+    await service._catch_up(late)
+    assert late.id is not None
+    row = await service._load(late.id)
+    assert row is not None
+    assert (row.status, row.error_type, row.message_ts) == (
+        LockStatus.FAILED, "device_offline", leader.message_ts
+    )
