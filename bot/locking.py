@@ -327,14 +327,7 @@ class LockService:
         assert follower.id is not None and follower.joined_id is not None
         leader = await self._load(follower.joined_id)
         if leader is not None and leader.status.final:
-            await self.settle(
-                follower.id,
-                leader.status,
-                leader.error_type,
-                leader.error_message,
-                message_channel=leader.message_channel,
-                message_ts=leader.message_ts,
-            )
+            await self._follow(follower.id, leader)
 
     async def _settle_followers(self, leader: LockRequest) -> None:
         """Requests that joined `leader` get its outcome, each told in the same thread."""
@@ -350,15 +343,19 @@ class LockService:
         for follower in followers:
             assert follower.id is not None
             bind_request(follower.request_id)
-            await self.settle(
-                follower.id,
-                leader.status,
-                leader.error_type,
-                leader.error_message,
-                message_channel=leader.message_channel,
-                message_ts=leader.message_ts,
-            )
+            await self._follow(follower.id, leader)
         bind_request(leader.request_id)
+
+    async def _follow(self, follower_id: int, leader: LockRequest) -> None:
+        """Give a joined request its leader's outcome, told in the leader's thread."""
+        await self.settle(
+            follower_id,
+            leader.status,
+            leader.error_type,
+            leader.error_message,
+            message_channel=leader.message_channel,
+            message_ts=leader.message_ts,
+        )
 
     async def _pending(self) -> list[LockRequest]:
         async with self.db.session() as session:
