@@ -44,6 +44,7 @@ async def main(acks: int, outcomes: int, user: str, database_url: str) -> None:
             env = bot_env(
                 url, seam.url, slack.api_url,
                 LOCKBOT_POLL_FIRST="0.25", LOCKBOT_POLL_MAX="1.0", LOCKBOT_LOCK_TIMEOUT="60",
+                LOCKBOT_RATE_LIMIT="0",
             )
             bot = BotProcess(env, workdir)
             await bot.start()
