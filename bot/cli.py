@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,10 @@ from bot import access, doors
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.logs import configure
+
+if TYPE_CHECKING:
+    from bot.locking import LockService
+    from bot.models import LockRequest
 
 T = TypeVar("T")
 
@@ -224,6 +228,16 @@ def grants() -> None:
         typer.echo(f"{subject}\t{door}")
 
 
+async def wait_until_final(service: LockService, request_id: int) -> LockRequest:
+    """Poll the row until it ends: its deadline, plus the sweeper's grace, bounds the wait."""
+    while True:
+        row = await service.load(request_id)
+        assert row is not None
+        if row.status.final:
+            return row
+        await asyncio.sleep(0.5)
+
+
 @app.command("lock")
 def lock(door: str) -> None:
     """Lock a door from the terminal, through the same path as /lock."""
@@ -254,6 +268,20 @@ def lock(door: str) -> None:
                     "`lockbot doors sync`.",
                     err=True,
                 )
+                return False
+            if submission.joined is not None:
+                # The running bot is locking this door already; wait for that outcome.
+                typer.echo(
+                    f"⏳ {request.door_name} is already being locked (asked by "
+                    f"{submission.joined.user_id}); waiting for that outcome…"
+                )
+                assert request.id is not None
+                notifier.watch(request.id)
+                final = await wait_until_final(runtime.service, request.id)
+                await notifier.finished(final)
+                return final.status is LockStatus.LOCKED
+            if request.error_type == "rate_limited":
+                typer.echo("✗ too many lock commands in the last minute; try again soon", err=True)
                 return False
             if not submission.accepted:
                 hint = ", ".join(submission.suggestions)

@@ -212,7 +212,7 @@ class LockService:
 
     async def start(self, request_id: int) -> None:
         """Tell the channel, ask the backend, then track the attempt."""
-        row = await self._load(request_id)
+        row = await self.load(request_id)
         if row is None or row.status.final:
             return
         bind_request(row.request_id)
@@ -249,7 +249,7 @@ class LockService:
         raise AssertionError("unreachable")
 
     async def poll(self, request_id: int, polls_done: int) -> None:
-        row = await self._load(request_id)
+        row = await self.load(request_id)
         if row is None or row.status.final or row.action_attempt_id is None:
             return
         bind_request(row.request_id)
@@ -272,7 +272,7 @@ class LockService:
         left = (deadline - utcnow()).total_seconds()
         if left <= 0:
             reason = f"the lock did not confirm within {self.timing.timeout_s:g} s"
-            fresh = await self._load(request_id)
+            fresh = await self.load(request_id)
             if fresh is not None and fresh.error_message:
                 reason += f"; the last check of Seam failed: {fresh.error_message}"
             await self.settle(request_id, LockStatus.TIMED_OUT, "timed_out", reason)
@@ -306,7 +306,7 @@ class LockService:
             await session.commit()
             if result.rowcount != 1:
                 return None
-        row = await self._load(request_id)
+        row = await self.load(request_id)
         assert row is not None
         metrics.OUTCOMES.labels(result=status.value).inc()
         if row.elapsed_s is not None:
@@ -325,7 +325,7 @@ class LockService:
 
     async def _catch_up(self, follower: LockRequest) -> None:
         assert follower.id is not None and follower.joined_id is not None
-        leader = await self._load(follower.joined_id)
+        leader = await self.load(follower.joined_id)
         if leader is not None and leader.status.final:
             await self._follow(follower.id, leader)
 
@@ -374,7 +374,7 @@ class LockService:
             assert row.id is not None
             bind_request(row.request_id)
             if row.joined_id is not None:
-                leader = await self._load(row.joined_id)
+                leader = await self.load(row.joined_id)
                 if leader is None or leader.status.final:
                     status = leader.status if leader else LockStatus.FAILED
                     error = (
@@ -436,7 +436,7 @@ class LockService:
         delay = self.timing.poll_delay(polls_done) if delay_s is None else delay_s
         self.jobs.call_later(delay, poll_key(request_id), self.poll, request_id, polls_done)
 
-    async def _load(self, request_id: int) -> LockRequest | None:
+    async def load(self, request_id: int) -> LockRequest | None:
         async with self.db.session() as session:
             return await session.get(LockRequest, request_id)
 

@@ -22,7 +22,7 @@ from sqlmodel import SQLModel, select
 from bot.access import grant
 from bot.db import Database, pending_migrations, sync_url
 from bot.doors import add_door
-from bot.models import Door, DoorAlias, Grant, LockRequest, LockStatus
+from bot.models import Door, DoorAlias, Grant, LockRequest, LockStatus, utcnow
 from tests.e2e.conftest import lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import API_KEY, AUGUST_1, AUGUST_2
@@ -365,3 +365,35 @@ async def test_lock_without_a_seam_key_says_what_to_set(cli: Cli) -> None:
     assert result.code == 1
     assert "SEAM_API_KEY is not set" in result.err
     assert "Traceback" not in result.err
+
+
+async def test_lock_of_a_door_already_in_flight_waits_for_that_outcome(
+    cli: Cli, database_url: str, seam: SeamProxy
+) -> None:
+    ids = await seed(database_url)
+    db = Database(database_url)
+    async with db.session() as session:
+        session.add(LockRequest(source="slack", user_id="U1", text="front door",
+                                door_id=ids["Front Door"], door_name="Front Door",
+                                device_id=AUGUST_1, action_attempt_id="held-by-serve"))
+        await session.commit()
+    process = await start("lock", "Front Door", cli=cli)
+    for _ in range(200):  # the CLI's request joins the one `lockbot serve` is tracking
+        follower = [r for r in await lock_rows(database_url) if r.joined_id is not None]
+        if follower:
+            break
+        await asyncio.sleep(0.05)
+    assert follower, "the CLI never recorded its request"
+    # What `lockbot serve` does when its lock ends: the joined request gets the same outcome.
+    async with db.session() as session:
+        row = await session.get(LockRequest, follower[0].id)
+        assert row is not None
+        row.status, row.finished_at = LockStatus.LOCKED, utcnow()
+        session.add(row)
+        await session.commit()
+    await db.close()
+    result = await finish(process)
+    assert result.code == 0, result.err
+    assert "already being locked (asked by U1)" in result.out
+    assert "✅ Front Door is locked" in result.out
+    assert seam.calls_to("/locks/lock_door") == []

@@ -100,7 +100,7 @@ async def run_to_end(service: LockService, notes: Recorder, text: str = "front d
     assert submission.request.id is not None
     await service.start(submission.request.id)
     await asyncio.wait_for(notes.done.wait(), 5)
-    row = await service._load(submission.request.id)
+    row = await service.load(submission.request.id)
     assert row is not None
     return row
 
@@ -169,7 +169,7 @@ async def test_settle_happens_once(db: Database, scheduler: Scheduler) -> None:
     assert row.id is not None
     assert await service.settle(row.id, LockStatus.FAILED, "late", "late") is None
     assert [e[0] for e in notes.events].count("finished") == 1
-    assert (await service._load(row.id)).status is LockStatus.LOCKED  # type: ignore[union-attr]
+    assert (await service.load(row.id)).status is LockStatus.LOCKED  # type: ignore[union-attr]
 
 
 @pytest.mark.usefixtures("front_door")
@@ -245,7 +245,7 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
     # The joined request settles with its leader, inside the leader's settlement.
     assert await service.sweep() == 2
     statuses = {r.id: (r.status, r.error_type) for r in [
-        await service._load(i) for i in (tracked.request.id, unsent.request.id, joined.request.id)
+        await service.load(i) for i in (tracked.request.id, unsent.request.id, joined.request.id)
     ] if r}
     assert statuses == {
         tracked.request.id: (LockStatus.LOCKED, None),
@@ -273,7 +273,7 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
         await s.refresh(late)
     await service._catch_up(late)
     assert late.id is not None
-    row = await service._load(late.id)
+    row = await service.load(late.id)
     assert row is not None
     assert (row.status, row.error_type, row.message_ts) == (
         LockStatus.FAILED, "device_offline", leader.message_ts
