@@ -19,7 +19,7 @@ from bot.access import grant
 from bot.config import Settings
 from bot.db import Database
 from bot.doors import add_door
-from bot.models import LockRequest
+from bot.models import LockRequest, LockStatus
 from bot.runtime import Bot
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import API_KEY, AUGUST_1, AUGUST_2, SCHLAGE, FakeSeamServer
@@ -189,3 +189,15 @@ async def quiet(slack: FakeSlack, quiet_s: float = 0.3, timeout_s: float = 10) -
             raise AssertionError(f"Slack never went quiet within {timeout_s:g} s")
         seen = len(slack.calls)
         await asyncio.sleep(quiet_s)
+
+
+async def assert_one_lock_resumed(slack: FakeSlack, seam: SeamProxy, database_url: str) -> None:
+    """After a restart: Front Door's outcome edited into its one root message, one Seam lock."""
+    update = await slack.wait_for(lambda c: c.method == "chat.update", timeout=15)
+    root = slack.messages("C1")[0]
+    assert root.response is not None and update.args["ts"] == root.response["ts"]
+    assert update.args["text"].startswith("✅ *Front Door* is locked. Asked by <@U1>")
+    assert [r.status for r in await lock_rows(database_url)] == [LockStatus.LOCKED]
+    # The restart tracked the old attempt instead of locking again, and reused the thread.
+    assert len(seam.calls_to("/locks/lock_door")) == 1
+    assert len([c for c in slack.messages("C1") if "thread_ts" not in c.args]) == 1

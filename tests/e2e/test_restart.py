@@ -12,7 +12,7 @@ import pytest
 from bot.db import Database
 from bot.doors import add_door
 from bot.models import LockStatus
-from tests.e2e.conftest import BOT_TOKEN, bot_env, lock_rows, seed_doors
+from tests.e2e.conftest import BOT_TOKEN, assert_one_lock_resumed, bot_env, lock_rows, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2, SCHLAGE
 from tests.fakes.slack_api import FakeSlack
@@ -61,16 +61,7 @@ async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
     second.port, second.url = first.port, first.url
     processes.append(second)
     await second.start()
-    update = await slack.wait_for(lambda c: c.method == "chat.update", timeout=15)
-    root = slack.messages("C1")[0]
-    assert update.args["ts"] == root.response["ts"]  # type: ignore[index]
-    assert update.args["text"].startswith("✅ *Front Door* is locked. Asked by <@U1>")
-    rows = await lock_rows(database_url)
-    assert [r.status for r in rows] == [LockStatus.LOCKED]
-    # One lock_door in all: the restart tracked the old attempt instead of locking again.
-    assert len(seam.calls_to("/locks/lock_door")) == 1
-    # And exactly one root message: the restart reused the thread.
-    assert len([c for c in slack.messages("C1") if "thread_ts" not in c.args]) == 1
+    await assert_one_lock_resumed(slack, seam, database_url)
 
 
 async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(

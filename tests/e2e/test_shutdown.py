@@ -16,7 +16,13 @@ import httpx
 import pytest
 
 from bot.models import LockStatus
-from tests.e2e.conftest import SIGNING_SECRET, bot_env, lock_rows, seed_doors
+from tests.e2e.conftest import (
+    SIGNING_SECRET,
+    assert_one_lock_resumed,
+    bot_env,
+    lock_rows,
+    seed_doors,
+)
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
@@ -102,15 +108,7 @@ async def test_sigterm_mid_attempt_exits_0_and_the_next_start_posts_the_outcome(
         second.port, second.url = first.port, first.url
         processes.append(second)
         await second.start()
-        update = await slack.wait_for(lambda c: c.method == "chat.update", timeout=15)
-        root = slack.messages("C1")[0]
-        assert update.args["ts"] == root.response["ts"]  # type: ignore[index]
-        assert update.args["text"].startswith("✅ *Front Door* is locked. Asked by <@U1>")
-        rows = await lock_rows(database_url)
-        assert [r.status for r in rows] == [LockStatus.LOCKED]
-        # One lock_door in all: the second process tracked the first one's attempt.
-        assert len(seam.calls_to("/locks/lock_door")) == 1
-        assert len([c for c in slack.messages("C1") if "thread_ts" not in c.args]) == 1
+        await assert_one_lock_resumed(slack, seam, database_url)
 
         code, _ = await terminate(second)
         assert code == 0
