@@ -24,6 +24,7 @@ from bot.runtime import Bot
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import API_KEY, AUGUST_1, AUGUST_2, SCHLAGE, FakeSeamServer
 from tests.fakes.slack_api import FakeSlack
+from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
 
 SIGNING_SECRET = "test-signing-secret-0123"
@@ -123,6 +124,15 @@ class LiveBot:
     async def close(self) -> None:
         await self.http.aclose()
         await self.bot.stop()
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[BotProcess]]:
+    """Bot child processes a test starts; whatever still runs is stopped afterwards."""
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        await process.stop()
 
 
 @pytest.fixture

@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bot.db import Database
 from bot.doors import add_door
 from bot.models import LockStatus
-from tests.e2e.conftest import BOT_TOKEN, assert_one_lock_resumed, bot_env, lock_rows, seed_doors
+from tests.e2e.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    assert_one_lock_resumed,
+    bot_env,
+    lock_rows,
+    seed_doors,
+)
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2, SCHLAGE
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
-
-SECRET = "test-signing-secret-0123"
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for process in started:
-        await process.stop()
 
 
 async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
@@ -45,7 +40,7 @@ async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
     body = slash_command("front door")
     async with httpx.AsyncClient() as client:
         ack = await client.post(f"{first.url}/slack/events", content=body,
-                                headers=signed_headers(body, SECRET))
+                                headers=signed_headers(body, SIGNING_SECRET))
     assert ack.status_code == 200
     attempt = await seam.wait_for_attempt()
     # The thread note is posted after the attempt id is stored: the request is now in flight.
@@ -85,7 +80,7 @@ async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(
         for n in range(1, 21):
             body = slash_command(f"room {n}", user_id="UADMIN")
             ack = await client.post(f"{first.url}/slack/events", content=body,
-                                    headers=signed_headers(body, SECRET))
+                                    headers=signed_headers(body, SIGNING_SECRET))
             assert ack.status_code == 200
     for _ in range(500):
         notes = [c for c in slack.messages("C1") if "Seam accepted" in c.args.get("text", "")]

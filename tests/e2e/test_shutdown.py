@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -29,14 +28,6 @@ from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
 
 EXIT_WITHIN_S = 10.0
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for process in started:
-        await process.stop()
 
 
 async def terminate(bot: BotProcess, timeout_s: float = EXIT_WITHIN_S) -> tuple[int, float]:
