@@ -1,17 +1,24 @@
-"""Who may lock which door. Deny by default."""
+"""Who may lock which door, and who may manage lockbot. Deny by default.
+
+A grant gives a subject (a Slack user or user-group ID) `lock` on one door, on one group (its
+doors as they are at lock time), or on every door (`*`); or `admin`, which allows everything.
+People in LOCKBOT_ADMINS are admins without a grant.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.doors import load_directory
-from bot.models import Door, Grant
+from bot.doors import find_door, load_directory
+from bot.groups import GroupView, find_group, list_groups
+from bot.models import Door, DoorGroup, Grant, GroupMember, Permission
 from bot.ports import GroupDirectory
 
 EVERY_DOOR = "*"
@@ -42,72 +49,187 @@ class AccessPolicy:
         self.admins = frozenset(admins)
         self.groups = groups
 
-    async def may_lock(self, session: AsyncSession, user_id: str, door_id: int) -> bool:
-        if user_id in self.admins:
-            return True
-        grants = (
-            await session.exec(
-                select(Grant.subject).where(
-                    or_(col(Grant.door_id) == door_id, col(Grant.door_id).is_(None))
-                )
-            )
-        ).all()
-        subjects = set(grants)
+    async def _holds(self, user_id: str, subjects: Iterable[str]) -> bool:
+        subjects = set(subjects)
         if user_id in subjects:
             return True
-        # Only ask Slack about groups when a direct grant did not settle it.
+        # Only ask Slack about user groups when a direct grant did not settle it.
         for group in sorted(s for s in subjects if is_group_id(s)):
             if user_id in await self.groups.members(group):
                 return True
         return False
+
+    async def is_admin(self, session: AsyncSession, user_id: str) -> bool:
+        if user_id in self.admins:
+            return True
+        query = select(Grant.subject).where(col(Grant.permission) == Permission.ADMIN.value)
+        return await self._holds(user_id, (await session.exec(query)).all())
+
+    async def may_lock(self, session: AsyncSession, user_id: str, door_id: int) -> bool:
+        if user_id in self.admins:
+            return True
+        in_groups = select(GroupMember.group_id).where(col(GroupMember.door_id) == door_id)
+        query = select(Grant.subject).where(
+            or_(
+                col(Grant.permission) == Permission.ADMIN.value,
+                col(Grant.door_id) == door_id,
+                col(Grant.group_id).in_(in_groups),
+                sa.and_(col(Grant.door_id).is_(None), col(Grant.group_id).is_(None)),
+            )
+        )
+        return await self._holds(user_id, (await session.exec(query)).all())
+
+    async def lockable(self, session: AsyncSession, user_id: str) -> set[int] | None:
+        """IDs of the doors `user_id` may lock, or None for every door."""
+        if user_id in self.admins:
+            return None
+        grants = (await session.exec(select(Grant))).all()
+        mine = set()
+        for subject in {g.subject for g in grants}:
+            if await self._holds(user_id, [subject]):
+                mine.add(subject)
+        held = [g for g in grants if g.subject in mine]
+        if any(
+            g.permission == Permission.ADMIN or (g.door_id is None and g.group_id is None)
+            for g in held
+        ):
+            return None
+        doors = {g.door_id for g in held if g.door_id is not None}
+        group_ids = [g.group_id for g in held if g.group_id is not None]
+        if group_ids:
+            members = select(GroupMember.door_id).where(col(GroupMember.group_id).in_(group_ids))
+            doors |= set((await session.exec(members)).all())
+        return doors
+
+
+@dataclass(frozen=True)
+class Lockable:
+    """What one user may lock: doors, and groups whose every door they may lock."""
+
+    doors: list[Door]
+    groups: list[GroupView]
+
+
+async def lockable_targets(session: AsyncSession, policy: AccessPolicy, user_id: str) -> Lockable:
+    allowed = await policy.lockable(session, user_id)
+    doors = [
+        door
+        for door in (await session.exec(select(Door).order_by(col(Door.key)))).all()
+        if allowed is None or door.id in allowed
+    ]
+    ids = {door.id for door in doors}
+    groups = [
+        view
+        for view in await list_groups(session)
+        if view.doors and all(door.id in ids for door in view.doors)
+    ]
+    return Lockable(doors, groups)
 
 
 class AccessError(ValueError):
     """A grant operation that cannot be done, with a message for the person who asked."""
 
 
-async def _door_id(session: AsyncSession, door: str) -> int | None:
-    if door.strip() == EVERY_DOOR:
-        return None
-    found = (await load_directory(session)).find(door)
-    if found is None or found.id is None:
-        raise AccessError(f"no door is called {door!r}; `lockbot doors list` shows them")
-    return found.id
+@dataclass(frozen=True)
+class Target:
+    """What a grant covers: a door, a group, or every door (both None)."""
+
+    door: Door | None = None
+    group: DoorGroup | None = None
+
+    @property
+    def label(self) -> str:
+        if self.door is not None:
+            return self.door.name
+        if self.group is not None:
+            return f"{self.group.name} (group)"
+        return EVERY_DOOR
 
 
-def _same_grant(subject: str, door_id: int | None) -> Any:
-    door_match = col(Grant.door_id).is_(None) if door_id is None else col(Grant.door_id) == door_id
-    return sa.and_(col(Grant.subject) == subject, door_match)
+async def target(session: AsyncSession, text: str) -> Target:
+    if text.strip() == EVERY_DOOR:
+        return Target()
+    door = await find_door(session, text)
+    if door is not None:
+        return Target(door=door)
+    group = await find_group(session, text)
+    if group is not None:
+        return Target(group=group)
+    hint = (await load_directory(session)).suggest(text)
+    also = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise AccessError(
+        f"no door or group is called {text!r}{also}; `lockbot doors list` and "
+        "`lockbot groups list` show them"
+    )
 
 
-async def grant(session: AsyncSession, subject: str, door: str) -> bool:
-    """Give `subject` the right to lock `door` (or `*`). False when it already had it."""
+def _same_grant(subject: str, permission: Permission, where: Target) -> Any:
+    def match(column: Any, row: Door | DoorGroup | None) -> Any:
+        return col(column).is_(None) if row is None else col(column) == row.id
+
+    return sa.and_(
+        col(Grant.subject) == subject,
+        col(Grant.permission) == permission.value,
+        match(Grant.door_id, where.door),
+        match(Grant.group_id, where.group),
+    )
+
+
+async def _resolve(
+    session: AsyncSession, subject: str, text: str | None
+) -> tuple[str, Permission, Target]:
     subject = subject.strip()
     if problem := valid_subject(subject):
         raise AccessError(problem)
-    door_id = await _door_id(session, door)
-    # NULL never equals NULL in a unique index, so `*` grants are deduplicated here.
-    if (await session.exec(select(Grant).where(_same_grant(subject, door_id)))).first():
+    if text is None:
+        return subject, Permission.ADMIN, Target()
+    return subject, Permission.LOCK, await target(session, text)
+
+
+async def grant(session: AsyncSession, subject: str, text: str | None) -> bool:
+    """Let `subject` lock a door, group or `*` (text), or administer lockbot (text None).
+    False when it already could. Does not commit."""
+    subject, permission, where = await _resolve(session, subject, text)
+    # NULL never equals NULL in a unique index, so grants are deduplicated here.
+    if (await session.exec(select(Grant).where(_same_grant(subject, permission, where)))).first():
         return False
-    session.add(Grant(subject=subject, door_id=door_id))
-    await session.commit()
+    session.add(
+        Grant(
+            subject=subject,
+            permission=permission.value,
+            door_id=where.door.id if where.door else None,
+            group_id=where.group.id if where.group else None,
+        )
+    )
+    await session.flush()
     return True
 
 
-async def revoke(session: AsyncSession, subject: str, door: str) -> bool:
-    door_id = await _door_id(session, door)
-    found = (await session.exec(select(Grant).where(_same_grant(subject.strip(), door_id)))).all()
+async def revoke(session: AsyncSession, subject: str, text: str | None) -> bool:
+    subject, permission, where = await _resolve(session, subject, text)
+    found = (await session.exec(select(Grant).where(_same_grant(subject, permission, where)))).all()
     for row in found:
         await session.delete(row)
-    await session.commit()
+    await session.flush()
     return bool(found)
 
 
+ADMIN_LABEL = "admin"
+
+
 async def list_grants(session: AsyncSession) -> list[tuple[str, str]]:
-    """(subject, door name or `*`) pairs, sorted."""
+    """(subject, what it holds) pairs, sorted: a door name, `group (group)`, `*` or `admin`."""
     rows = (
         await session.exec(
-            select(Grant.subject, Door.name).join(Door, isouter=True).order_by(Grant.subject)
+            select(Grant.subject, Grant.permission, Door.name, DoorGroup.name)
+            .join(Door, col(Door.id) == col(Grant.door_id), isouter=True)
+            .join(DoorGroup, col(DoorGroup.id) == col(Grant.group_id), isouter=True)
         )
     ).all()
-    return sorted((subject, name or EVERY_DOOR) for subject, name in rows)
+    out = []
+    for subject, permission, door, group in rows:
+        if permission == Permission.ADMIN:
+            out.append((subject, ADMIN_LABEL))
+        else:
+            out.append((subject, door or (f"{group} (group)" if group else EVERY_DOOR)))
+    return sorted(out)

@@ -17,7 +17,8 @@ from bot.db import Database, migrate_async
 from bot.logs import configure
 
 if TYPE_CHECKING:
-    from bot.locking import LockService
+    from bot.console import ConsoleNotifier
+    from bot.locking import GroupSubmission, LockService
     from bot.models import LockRequest
 
 T = TypeVar("T")
@@ -238,11 +239,28 @@ async def wait_until_final(service: LockService, request_id: int) -> LockRequest
         await asyncio.sleep(0.5)
 
 
+async def lock_group(
+    service: LockService, notifier: ConsoleNotifier, submission: GroupSubmission
+) -> bool:
+    from bot.models import LockStatus
+
+    batch = submission.batch
+    if not submission.accepted:
+        why = "it has no doors" if batch.error_type == "empty_group" else batch.error_type
+        typer.echo(f"✗ {batch.group_name} was not locked: {why}", err=True)
+        return False
+    assert batch.id is not None
+    notifier.watch(batch_id=batch.id)
+    await service.start_group(batch.id)
+    await notifier.done.wait()
+    return notifier.batch is not None and notifier.batch.status is LockStatus.LOCKED
+
+
 @app.command("lock")
 def lock(door: str) -> None:
-    """Lock a door from the terminal, through the same path as /lock."""
+    """Lock a door or a group from the terminal, through the same path as /lock."""
     from bot.console import ConsoleNotifier, NoGroups
-    from bot.locking import Requester
+    from bot.locking import GroupSubmission, Requester
     from bot.models import LockStatus
     from bot.runtime import Runtime
 
@@ -259,6 +277,8 @@ def lock(door: str) -> None:
             # Only the scheduler: pending requests belong to the running bot, not to this command.
             runtime.scheduler.start()
             submission = await runtime.service.submit(Requester(operator, source="cli"), door)
+            if isinstance(submission, GroupSubmission):
+                return await lock_group(runtime.service, notifier, submission)
             request = submission.request
             if request.error_type == "door_missing":
                 typer.echo(

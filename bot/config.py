@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
     poll_max_s: float = Field(1.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
+    # Doors of one group locked at the same time (`/lock floor 2`).
+    fanout_limit: int = Field(10, ge=1, le=100, validation_alias="LOCKBOT_FANOUT_LIMIT")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
     # "auto": readable text on a terminal, one JSON object per line otherwise.

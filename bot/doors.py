@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Door, DoorAlias, NameSource, utcnow
+from bot.models import Door, DoorAlias, DoorChannel, DoorGroup, NameSource, utcnow
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NAME_MAX = 80
@@ -105,6 +105,24 @@ class DoorError(ValueError):
     """A door operation that cannot be done, with a message fit for the person who asked."""
 
 
+async def name_taken(session: AsyncSession, name: str) -> bool:
+    """Whether `name` already names a door, an alias or a group: one name, one meaning."""
+    key = normalise(name)
+    for column in (Door.key, DoorAlias.key, DoorGroup.key):
+        if (await session.exec(select(column).where(column == key))).first() is not None:
+            return True
+    return False
+
+
+async def existing_door(session: AsyncSession, name: str) -> Door:
+    door = await find_door(session, name)
+    if door is None:
+        hint = (await load_directory(session)).suggest(name)
+        also = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise DoorError(f"no door is called {name!r}{also}; `lockbot doors list` shows them")
+    return door
+
+
 async def add_door(
     session: AsyncSession, name: str, device_id: str, aliases: Iterable[str] = ()
 ) -> Door:
@@ -114,10 +132,9 @@ async def add_door(
             raise DoorError(f"{label!r}: {problem}")
     if not device_id:
         raise DoorError("the device ID is empty; `lockbot doors list` shows the known ones")
-    directory = await load_directory(session)
-    taken = [label for label in (name, *aliases) if directory.find(label) is not None]
+    taken = [label for label in (name, *aliases) if await name_taken(session, label)]
     if taken:
-        raise DoorError(f"{', '.join(map(repr, taken))} already names a door or alias")
+        raise DoorError(f"{', '.join(map(repr, taken))} already names a door, alias or group")
     keys = [normalise(a) for a in aliases]
     if normalise(name) in keys or len(set(keys)) != len(keys):
         raise DoorError("the name and aliases must differ from each other")
@@ -129,16 +146,78 @@ async def add_door(
     assert door.id is not None
     for alias in aliases:
         session.add(DoorAlias(door_id=door.id, alias=alias.strip(), key=normalise(alias)))
-    await session.commit()
+    await session.flush()
     return door
 
 
 async def remove_door(session: AsyncSession, name: str) -> Door:
-    door = (await load_directory(session)).find(name)
-    if door is None:
-        raise DoorError(f"no door is called {name!r}")
+    """Remove a door with its aliases, grants and group places; its lock history stays."""
+    door = await existing_door(session, name)
     await session.delete(door)
-    await session.commit()
+    await session.flush()
+    return door
+
+
+async def add_alias(session: AsyncSession, name: str, alias: str) -> Door:
+    door = await existing_door(session, name)
+    if problem := valid_name(alias):
+        raise DoorError(f"{alias!r}: {problem}")
+    if await name_taken(session, alias):
+        raise DoorError(f"{alias!r} already names a door, alias or group")
+    assert door.id is not None
+    session.add(DoorAlias(door_id=door.id, alias=alias.strip(), key=normalise(alias)))
+    await session.flush()
+    return door
+
+
+async def remove_alias(session: AsyncSession, alias: str) -> Door:
+    key = normalise(alias)
+    row = (await session.exec(select(DoorAlias).where(col(DoorAlias.key) == key))).first()
+    if row is None:
+        raise DoorError(f"no alias is called {alias!r}; `lockbot doors list` shows them")
+    door = await session.get(Door, row.door_id)
+    assert door is not None
+    await session.delete(row)
+    await session.flush()
+    return door
+
+
+async def rename_door(session: AsyncSession, name: str, new_name: str) -> Door:
+    """Rename by hand: from now on `doors sync` keeps this name whatever Seam calls the lock."""
+    door = await existing_door(session, name)
+    new_name = new_name.strip()
+    if problem := valid_name(new_name):
+        raise DoorError(f"{new_name!r}: {problem}")
+    if normalise(new_name) != door.key and await name_taken(session, new_name):
+        raise DoorError(f"{new_name!r} already names a door, alias or group")
+    door.name, door.key, door.name_source = new_name, normalise(new_name), NameSource.ADMIN.value
+    session.add(door)
+    await session.flush()
+    return door
+
+
+async def door_channels(session: AsyncSession, door_id: int) -> list[str]:
+    query = select(DoorChannel.channel_id).where(col(DoorChannel.door_id) == door_id)
+    return sorted((await session.exec(query)).all())
+
+
+async def set_channels(session: AsyncSession, name: str, channels: Iterable[str]) -> Door:
+    """Limit a door to these channels; none lifts the limit."""
+    door = await existing_door(session, name)
+    assert door.id is not None
+    wanted = sorted({c.strip() for c in channels if c.strip()})
+    for channel in wanted:
+        if not re.fullmatch(r"[CG][A-Z0-9]{2,30}", channel):
+            raise DoorError(
+                f"{channel!r} is not a channel ID (C… or G…); in Slack, a channel's "
+                "details show its ID at the bottom"
+            )
+    rows = await session.exec(select(DoorChannel).where(col(DoorChannel.door_id) == door.id))
+    for row in rows.all():
+        await session.delete(row)
+    await session.flush()
+    session.add_all(DoorChannel(door_id=door.id, channel_id=c) for c in wanted)
+    await session.flush()
     return door
 
 
@@ -376,7 +455,11 @@ async def sync_doors(
 ) -> SyncReport:
     """Bring the doors in step with the locks the backend lists, in one transaction."""
     doors = list((await session.exec(select(Door))).all())
-    alias_keys = (await session.exec(select(DoorAlias.key))).all()
+    # Group names count as taken too: a new door must not shadow a group.
+    alias_keys = [
+        *(await session.exec(select(DoorAlias.key))).all(),
+        *(await session.exec(select(DoorGroup.key))).all(),
+    ]
     plan = plan_sync(doors, alias_keys, locks, utcnow())
     plan.report.dry_run = dry_run
     if dry_run or not plan.writes:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col, func, or_, select
@@ -21,9 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import metrics
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.doors import find_door, load_directory
+from bot.doors import door_channels, find_door
+from bot.groups import find_group, group_doors, suggest_targets
 from bot.logs import bind_request, new_request_id
-from bot.models import LockRequest, LockStatus, utcnow
+from bot.models import Door, DoorGroup, LockBatch, LockRequest, LockStatus, utcnow
 from bot.ports import (
     Attempt,
     BackendError,
@@ -36,6 +37,7 @@ from bot.ports import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,50 @@ class Submission:
     # The request already locking this door, when this one joined it instead of asking Seam.
     joined: LockRequest | None = None
 
+    # The only channels the door may be locked from, when it was asked from another one.
+    channels: list[str] = field(default_factory=list)
+
     @property
     def accepted(self) -> bool:
         """Accepted and ours to carry out (a joined request waits on another one)."""
         return self.request.status is LockStatus.PENDING and self.joined is None
+
+
+@dataclass(frozen=True)
+class GroupSubmission:
+    """A `/lock <group>`: one row per door, all pointing at `batch`."""
+
+    batch: LockBatch
+    members: list[LockRequest] = field(default_factory=list)
+    # Doors of the group the user may not lock; any of them denies the whole group.
+    blocked: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.batch.status is LockStatus.PENDING
+
+
+_SKIPPED_WHY = {"door_missing": "missing from Seam", "wrong_channel": "not from this channel"}
+
+
+def group_summary(members: list[LockRequest]) -> str:
+    """Plain words for a group's outcome: "3 of 4 locked, 1 failed: Back Door (device_offline)"."""
+    locked = [r for r in members if r.status is LockStatus.LOCKED]
+    skipped = [r for r in members if r.status in (LockStatus.REJECTED, LockStatus.DENIED)]
+    failed = [r for r in members if r.status.final and r not in locked and r not in skipped]
+    pending = [r for r in members if not r.status.final]
+    parts = [f"{len(locked)} of {len(members)} locked"]
+    if failed:
+        names = ", ".join(f"{r.door_name} ({r.error_type or 'error'})" for r in failed)
+        parts.append(f"{len(failed)} failed: {names}")
+    if skipped:
+        names = ", ".join(
+            f"{r.door_name} ({_SKIPPED_WHY.get(r.error_type or '', r.error_type)})" for r in skipped
+        )
+        parts.append(f"{len(skipped)} skipped: {names}")
+    if pending:
+        parts.append(f"{len(pending)} still going")
+    return ", ".join(parts)
 
 
 SWEEP_GRACE = timedelta(seconds=30)
@@ -89,6 +131,7 @@ class LockService:
         access: AccessPolicy,
         timing: Timing | None = None,
         rate_limit: int = 20,
+        fanout_limit: int = 10,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -97,13 +140,16 @@ class LockService:
         self.access = access
         self.timing = timing or Timing()
         self.rate_limit = rate_limit  # requests per user per minute; 0 turns the limit off
+        # Doors of one group locked at the same time, from `lock_door` until the outcome.
+        self.fanout_limit = max(1, fanout_limit)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._settled: dict[int, asyncio.Event] = {}
 
     # -- intake: runs before the ack, so it only touches the database ------------------------
 
     async def submit(
         self, requester: Requester, text: str, request_id: str | None = None
-    ) -> Submission:
+    ) -> Submission | GroupSubmission:
         request_id = request_id or new_request_id()
         bind_request(request_id)
         for attempt in range(3):
@@ -115,6 +161,17 @@ class LockService:
                 # our write (the unique index said so); the next round joins it.
                 if attempt == 2:
                     raise
+        if isinstance(submission, GroupSubmission):
+            batch = submission.batch
+            log.info(
+                "group lock %s: %s asked for %r (%d doors) → %s",
+                batch.id,
+                requester.user_id,
+                batch.group_name,
+                len(submission.members),
+                batch.status.value,
+            )
+            return submission
         row = submission.request
         if submission.joined is not None:
             # The leader may have settled between our read and our write, and then it never
@@ -130,7 +187,9 @@ class LockService:
         )
         return submission
 
-    async def _record(self, requester: Requester, text: str, request_id: str) -> Submission:
+    async def _record(
+        self, requester: Requester, text: str, request_id: str
+    ) -> Submission | GroupSubmission:
         now = utcnow()
         row = LockRequest(
             request_id=request_id,
@@ -142,36 +201,124 @@ class LockService:
             created_at=now,
         )
         suggestions: list[str] = []
+        channels: list[str] = []
         leader: LockRequest | None = None
         async with self.db.writing() as session:
             door = await find_door(session, text)
-            if self.rate_limit and await self._over_limit(session, requester.user_id, now):
+            over_limit = self.rate_limit and await self._over_limit(session, requester.user_id, now)
+            if door is None and not over_limit and (group := await find_group(session, text)):
+                return await self._record_group(session, requester, text, request_id, group)
+            if over_limit:
                 row.status, row.error_type = LockStatus.REJECTED, "rate_limited"
             elif door is None or door.id is None:
-                suggestions = (await load_directory(session)).suggest(text)
+                suggestions = await suggest_targets(session, text)
                 row.status, row.error_type = LockStatus.REJECTED, "unknown_door"
             else:
                 row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
                 if not await self.access.may_lock(session, requester.user_id, door.id):
                     row.status, row.error_type = LockStatus.DENIED, "not_allowed"
-                elif door.missing_at is not None:
-                    # `lockbot doors sync` found its device gone from Seam: asking would fail.
-                    row.status, row.error_type = LockStatus.REJECTED, "door_missing"
-                    row.error_message = "the door's device is missing from Seam"
                 else:
-                    leader = await self._in_flight(session, door.id)
-                    if leader is not None:
-                        row.joined_id = leader.id
-                        row.deadline_at = leader.deadline_at
-                        row.message_channel = leader.message_channel
-                        row.message_ts = leader.message_ts
-                    else:
-                        row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+                    channels = await self._vet(session, row, door, requester)
+                    if not row.status.final:
+                        leader = await self._in_flight(session, door.id)
+                        if leader is not None:
+                            row.joined_id = leader.id
+                            row.deadline_at = leader.deadline_at
+                            row.message_channel = leader.message_channel
+                            row.message_ts = leader.message_ts
+                        else:
+                            row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
             if row.status.final:
                 row.finished_at = now
             session.add(row)
             await session.commit()
-        return Submission(row, suggestions, leader)
+        return Submission(row, suggestions, leader, channels)
+
+    async def _vet(
+        self, session: AsyncSession, row: LockRequest, door: Door, requester: Requester
+    ) -> list[str]:
+        """Refuse a door that cannot be locked from here; returns its channels when limited."""
+        assert door.id is not None
+        channels = await door_channels(session, door.id)
+        if channels and requester.source == "slack" and requester.channel_id not in channels:
+            row.status, row.error_type = LockStatus.REJECTED, "wrong_channel"
+            row.error_message = f"may be locked only from {', '.join(channels)}"
+            return channels
+        if door.missing_at is not None:
+            # `lockbot doors sync` found its device gone from Seam: asking would fail.
+            row.status, row.error_type = LockStatus.REJECTED, "door_missing"
+            row.error_message = "the door's device is missing from Seam"
+        return []
+
+    async def _record_group(
+        self,
+        session: AsyncSession,
+        requester: Requester,
+        text: str,
+        request_id: str,
+        group: DoorGroup,
+    ) -> GroupSubmission:
+        assert group.id is not None
+        now = utcnow()
+        batch = LockBatch(
+            request_id=request_id,
+            source=requester.source,
+            user_id=requester.user_id,
+            text=text,
+            group_id=group.id,
+            group_name=group.name,
+            channel_id=requester.channel_id,
+            response_url=requester.response_url,
+            created_at=now,
+        )
+        doors = await group_doors(session, group.id)
+        user = requester.user_id
+        blocked = [
+            door.name
+            for door in doors
+            if door.id is None or not await self.access.may_lock(session, user, door.id)
+        ]
+        if blocked:
+            batch.status, batch.error_type = LockStatus.DENIED, "not_allowed"
+        elif not doors:
+            batch.status, batch.error_type = LockStatus.REJECTED, "empty_group"
+        if batch.status.final:
+            batch.finished_at = now
+            session.add(batch)
+            await session.commit()
+            return GroupSubmission(batch, [], blocked)
+        session.add(batch)
+        await session.flush()
+        # Later doors wait for a free slot, so the whole group gets as many rounds as it needs;
+        # each door's own deadline is set again when its turn comes (`start`).
+        rounds = -(-len(doors) // self.fanout_limit)
+        deadline = now + timedelta(seconds=self.timing.timeout_s * rounds)
+        members = []
+        for door in doors:
+            row = LockRequest(
+                request_id=request_id,
+                source=requester.source,
+                user_id=requester.user_id,
+                text=text,
+                door_id=door.id,
+                door_name=door.name,
+                device_id=door.device_id,
+                channel_id=requester.channel_id,
+                batch_id=batch.id,
+                created_at=now,
+            )
+            await self._vet(session, row, door, requester)
+            if row.status.final:
+                row.finished_at = now
+            else:
+                assert door.id is not None
+                leader = await self._in_flight(session, door.id)
+                row.joined_id = leader.id if leader else None
+                row.deadline_at = leader.deadline_at if leader else deadline
+            session.add(row)
+            members.append(row)
+        await session.commit()
+        return GroupSubmission(batch, members)
 
     async def _in_flight(self, session: AsyncSession, door_id: int) -> LockRequest | None:
         query = select(LockRequest).where(
@@ -182,14 +329,21 @@ class LockService:
         return (await session.exec(query)).first()
 
     async def _over_limit(self, session: AsyncSession, user_id: str, now: datetime) -> bool:
-        query = select(func.count()).where(
+        # A group lock counts once, however many doors it has.
+        since = now - timedelta(minutes=1)
+        singles = select(func.count()).where(
             col(LockRequest.user_id) == user_id,
-            col(LockRequest.created_at) > now - timedelta(minutes=1),
+            col(LockRequest.created_at) > since,
+            col(LockRequest.batch_id).is_(None),
             or_(
                 col(LockRequest.error_type).is_(None), col(LockRequest.error_type) != "rate_limited"
             ),
         )
-        return int((await session.exec(query)).one()) >= self.rate_limit
+        groups = select(func.count()).where(
+            col(LockBatch.user_id) == user_id, col(LockBatch.created_at) > since
+        )
+        used = int((await session.exec(singles)).one()) + int((await session.exec(groups)).one())
+        return used >= self.rate_limit
 
     # -- the background part -----------------------------------------------------------------
 
@@ -216,7 +370,11 @@ class LockService:
         if row is None or row.status.final:
             return
         bind_request(row.request_id)
-        if row.message_ts is None:
+        if row.batch_id is not None:
+            # A group's door: its turn starts now, whatever the queue before it took.
+            deadline = utcnow() + timedelta(seconds=self.timing.timeout_s)
+            row = await self._update(request_id, deadline_at=deadline)
+        elif row.message_ts is None:
             ref = await self._notify_started(row)
             if ref is not None:
                 row = await self._update(request_id, message_channel=ref.channel, message_ts=ref.ts)
@@ -232,8 +390,87 @@ class LockService:
             return
         row = await self._update(request_id, action_attempt_id=attempt.id)
         if not await self._settle_from(request_id, attempt):
-            await self._notify(self.notifier.progress(row, Progress.SENT))
+            if row.batch_id is None:
+                await self._notify(self.notifier.progress(row, Progress.SENT))
             self._track(request_id, 0)
+
+    async def start_group(self, batch_id: int) -> None:
+        """Lock a group's doors, at most `fanout_limit` at a time, then tell the summary once."""
+        batch = await self.load_batch(batch_id)
+        if batch is None or batch.status.final:
+            return
+        bind_request(batch.request_id)
+        members = await self.members(batch_id)
+        if batch.message_ts is None:
+            ref = await self._notify_call(self.notifier.group_started(batch, members))
+            if ref is not None:
+                batch = await self._update_batch(
+                    batch_id, message_channel=ref.channel, message_ts=ref.ts
+                )
+                async with self.db.writing() as session:
+                    await session.exec(
+                        sa.update(LockRequest)
+                        .where(col(LockRequest.batch_id) == batch_id)
+                        .values(message_channel=ref.channel, message_ts=ref.ts)
+                    )
+                    await session.commit()
+        slots = asyncio.Semaphore(self.fanout_limit)
+
+        async def one(row: LockRequest) -> None:
+            assert row.id is not None
+            async with slots:
+                if row.joined_id is None:
+                    await self.start(row.id)
+                await self._wait_final(row.id)
+
+        await asyncio.gather(*(one(row) for row in members if not row.status.final))
+        await self.finish_group(batch_id)
+
+    async def _wait_final(self, request_id: int) -> None:
+        """Until the row is final: woken by `settle` here, or found so in the database when
+        another process (or the sweeper) settled it."""
+        event = self._settled.setdefault(request_id, asyncio.Event())
+        try:
+            while True:
+                row = await self.load(request_id)
+                if row is None or row.status.final:
+                    return
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=5.0)
+                except TimeoutError:
+                    continue
+        finally:
+            self._settled.pop(request_id, None)
+
+    async def finish_group(self, batch_id: int) -> LockBatch | None:
+        """Write the group's outcome once every door has one; only the writer tells anyone."""
+        members = await self.members(batch_id)
+        if any(not row.status.final for row in members):
+            return None
+        locked = all(row.status is LockStatus.LOCKED for row in members)
+        status = LockStatus.LOCKED if locked else LockStatus.FAILED
+        async with self.db.writing() as session:
+            result = await session.exec(
+                sa.update(LockBatch)
+                .where(col(LockBatch.id) == batch_id)
+                .where(col(LockBatch.status) == LockStatus.PENDING)
+                .values(status=status, finished_at=utcnow())
+            )
+            await session.commit()
+            if result.rowcount != 1:
+                return None
+        await self._update_batch(batch_id, summary=group_summary(members)[:1000])
+        batch = await self.load_batch(batch_id)
+        assert batch is not None
+        log.info(
+            "group lock %s settled: %d of %d locked after %.1f s",
+            batch_id,
+            sum(row.status is LockStatus.LOCKED for row in members),
+            len(members),
+            batch.elapsed_s or 0.0,
+        )
+        await self._notify(self.notifier.group_finished(batch, members))
+        return batch
 
     async def _lock_door(self, device_id: str) -> Attempt:
         """lock_door acts, so it is repeated only when Seam said it did nothing: a 429."""
@@ -306,6 +543,8 @@ class LockService:
             await session.commit()
             if result.rowcount != 1:
                 return None
+        if (event := self._settled.get(request_id)) is not None:
+            event.set()
         row = await self.load(request_id)
         assert row is not None
         metrics.OUTCOMES.labels(result=status.value).inc()
@@ -327,7 +566,7 @@ class LockService:
         assert follower.id is not None and follower.joined_id is not None
         leader = await self.load(follower.joined_id)
         if leader is not None and leader.status.final:
-            await self._follow(follower.id, leader)
+            await self._follow(follower, leader)
 
     async def _settle_followers(self, leader: LockRequest) -> None:
         """Requests that joined `leader` get its outcome, each told in the same thread."""
@@ -341,20 +580,19 @@ class LockService:
                 )
             ).all()
         for follower in followers:
-            assert follower.id is not None
             bind_request(follower.request_id)
-            await self._follow(follower.id, leader)
+            await self._follow(follower, leader)
         bind_request(leader.request_id)
 
-    async def _follow(self, follower_id: int, leader: LockRequest) -> None:
-        """Give a joined request its leader's outcome, told in the leader's thread."""
+    async def _follow(self, follower: LockRequest, leader: LockRequest) -> None:
+        """Give a joined request its leader's outcome, told in the leader's thread (or, for a
+        group's door, in the group's thread)."""
+        assert follower.id is not None
+        where = {}
+        if follower.batch_id is None:
+            where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
         await self.settle(
-            follower_id,
-            leader.status,
-            leader.error_type,
-            leader.error_message,
-            message_channel=leader.message_channel,
-            message_ts=leader.message_ts,
+            follower.id, leader.status, leader.error_type, leader.error_message, **where
         )
 
     async def _pending(self) -> list[LockRequest]:
@@ -394,6 +632,13 @@ class LockService:
                         "lockbot lost track of this request before Seam was asked",
                     )
                 settled += 1
+        async with self.db.session() as session:
+            query = select(LockBatch.id).where(col(LockBatch.status) == LockStatus.PENDING)
+            batches = list((await session.exec(query)).all())
+        for batch_id in batches:
+            assert batch_id is not None
+            # A group whose runner died after its last door settled (another replica's, say).
+            settled += bool(await self.finish_group(batch_id))
         bind_request(None)
         if settled:
             log.warning("the sweeper settled %d requests that had lost their tracking", settled)
@@ -401,7 +646,15 @@ class LockService:
 
     async def resume_pending(self) -> int:
         """After a restart, pick up every request that was still in flight."""
-        rows = [row for row in await self._pending() if row.joined_id is None]
+        async with self.db.session() as session:
+            query = select(LockBatch.id).where(col(LockBatch.status) == LockStatus.PENDING)
+            batches = list((await session.exec(query)).all())
+        for batch_id in batches:
+            assert batch_id is not None
+            self.spawn(self.start_group(batch_id))
+        rows = [
+            row for row in await self._pending() if row.joined_id is None and row.batch_id is None
+        ]
         for row in rows:
             assert row.id is not None
             bind_request(row.request_id)
@@ -412,9 +665,9 @@ class LockService:
                 # so asking again is safe. `start` skips the parts that already happened.
                 self.spawn(self.start(row.id))
         bind_request(None)
-        if rows:
-            log.info("resumed %d pending lock requests", len(rows))
-        return len(rows)
+        if rows or batches:
+            log.info("resumed %d pending lock requests and %d groups", len(rows), len(batches))
+        return len(rows) + len(batches)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -440,6 +693,30 @@ class LockService:
         async with self.db.session() as session:
             return await session.get(LockRequest, request_id)
 
+    async def load_batch(self, batch_id: int) -> LockBatch | None:
+        async with self.db.session() as session:
+            return await session.get(LockBatch, batch_id)
+
+    async def members(self, batch_id: int) -> list[LockRequest]:
+        async with self.db.session() as session:
+            query = (
+                select(LockRequest)
+                .where(col(LockRequest.batch_id) == batch_id)
+                .order_by(col(LockRequest.id))
+            )
+            return list((await session.exec(query)).all())
+
+    async def _update_batch(self, batch_id: int, **values: Any) -> LockBatch:
+        async with self.db.writing() as session:
+            row = await session.get(LockBatch, batch_id)
+            assert row is not None
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+            return row
+
     async def _update(self, request_id: int, **values: Any) -> LockRequest:
         async with self.db.writing() as session:
             row = await session.get(LockRequest, request_id)
@@ -456,6 +733,13 @@ class LockService:
             return await self.notifier.started(row)
         except Exception:
             log.exception("lock request %s: could not post the first message", row.id)
+            return None
+
+    async def _notify_call(self, call: Coroutine[Any, Any, T]) -> T | None:
+        try:
+            return await call
+        except Exception:
+            log.exception("could not deliver a lock notification")
             return None
 
     async def _notify(self, call: Coroutine[Any, Any, None]) -> None:

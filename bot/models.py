@@ -73,17 +73,78 @@ class DoorAlias(SQLModel, table=True):
     key: str = Field(max_length=80, unique=True)
 
 
+class DoorGroup(SQLModel, table=True):
+    """Doors locked together with one command (`/lock floor 2`)."""
+
+    __tablename__ = "door_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    # Shares the namespace of door names and aliases: one name never means two things.
+    key: str = Field(max_length=80, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class GroupMember(SQLModel, table=True):
+    __tablename__ = "door_group_member"
+    __table_args__ = (sa.UniqueConstraint("group_id", "door_id", name="uq_group_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="door_group.id", ondelete="CASCADE", index=True)
+    door_id: int = Field(foreign_key="door.id", ondelete="CASCADE", index=True)
+
+
+class DoorChannel(SQLModel, table=True):
+    """A door with rows here may be locked only from these channels (none: from anywhere)."""
+
+    __tablename__ = "door_channel"
+    __table_args__ = (sa.UniqueConstraint("door_id", "channel_id", name="uq_door_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    door_id: int = Field(foreign_key="door.id", ondelete="CASCADE", index=True)
+    channel_id: str = Field(max_length=32)
+
+
+class Permission(StrEnum):
+    LOCK = "lock"  # lock one door, one group's doors, or (no door, no group) every door
+    ADMIN = "admin"  # everything, including managing doors and access
+
+
 class Grant(SQLModel, table=True):
-    """`subject` may lock `door_id`; a NULL door means every door (`*`)."""
+    """`subject` holds `permission` on a door, a group, or (both NULL) every door."""
 
     __tablename__ = "access_grant"  # GRANT is an SQL keyword
-    __table_args__ = (sa.UniqueConstraint("subject", "door_id", name="uq_grant_subject_door"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "subject", "permission", "door_id", "group_id", name="uq_grant_subject_target"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # A Slack user (U…, W…) or user group (S…) ID; never a display name, which users can change.
     subject: str = Field(max_length=32, index=True)
+    permission: str = Field(
+        default=Permission.LOCK.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": Permission.LOCK.value},
+    )
     door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="CASCADE")
+    # A group grant covers the group's doors as they are when a lock is asked, not when granted.
+    group_id: int | None = Field(default=None, foreign_key="door_group.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One change to doors, groups or access, and who made it."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)  # a Slack user ID, or cli:<login>
+    action: str = Field(max_length=32)  # door.add, group.remove, grant.add, config.apply…
+    target: str = Field(max_length=200)
+    detail: str = Field(default="", max_length=1000)
 
 
 class LockStatus(StrEnum):
@@ -110,6 +171,38 @@ class StatusType(sa.TypeDecorator[LockStatus]):
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> LockStatus | None:
         return None if value is None else LockStatus(value)
+
+
+class LockBatch(SQLModel, table=True):
+    """One `/lock <group>`: a row per door in lock_request points here, and this row owns the
+    root message, the summary and the one alert."""
+
+    __tablename__ = "lock_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str | None = Field(default=None, max_length=32, index=True)
+    source: str = Field(max_length=16)
+    user_id: str = Field(max_length=64, index=True)
+    text: str = Field(max_length=200)
+    group_id: int | None = Field(default=None, foreign_key="door_group.id", ondelete="SET NULL")
+    group_name: str | None = Field(default=None, max_length=80)
+    channel_id: str | None = Field(default=None, max_length=32)
+    response_url: str | None = Field(default=None, max_length=500)
+    message_channel: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # PENDING while any door is; then LOCKED (every door), FAILED (any other outcome), or
+    # DENIED / REJECTED when nothing was tried.
+    status: LockStatus = Field(default=LockStatus.PENDING, sa_type=StatusType, index=True)
+    error_type: str | None = Field(default=None, max_length=64)
+    summary: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def elapsed_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.created_at).total_seconds()
 
 
 _IN_FLIGHT = sa.text("status = 'pending' AND joined_id IS NULL AND door_id IS NOT NULL")
@@ -140,6 +233,10 @@ class LockRequest(SQLModel, table=True):
     door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="SET NULL")
     # Set when this request found the same door already being locked and waits on that one.
     joined_id: int | None = Field(default=None, foreign_key="lock_request.id", ondelete="SET NULL")
+    # Set when this door was one of a group's (`/lock floor 2`).
+    batch_id: int | None = Field(
+        default=None, foreign_key="lock_batch.id", ondelete="SET NULL", index=True
+    )
     door_name: str | None = Field(default=None, max_length=80)
     device_id: str | None = Field(default=None, max_length=120)
     channel_id: str | None = Field(default=None, max_length=32)

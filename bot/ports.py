@@ -6,12 +6,13 @@ tests each provide their own implementations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from bot.models import LockRequest
+from bot.doors import ListedLock
+from bot.models import LockBatch, LockRequest
 
 AttemptStatus = Literal["pending", "success", "error"]
 
@@ -59,6 +60,36 @@ class LockBackend(Protocol):
     async def get_attempt(self, attempt_id: str) -> Attempt: ...
 
 
+@dataclass(frozen=True)
+class Problem:
+    """An error or warning Seam reports on a device."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """A lock as the backend sees it right now; None where the lock does not report it."""
+
+    device_id: str
+    locked: bool | None = None
+    online: bool | None = None
+    battery_level: float | None = None  # 0.0 … 1.0
+    battery_status: str | None = None  # critical | low | good | full
+    door_open: bool | None = None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+
+class DeviceReader(Protocol):
+    """Reads devices live: `/lock status`, and `/lock admin sync`."""
+
+    async def get_lock(self, device_id: str) -> DeviceState: ...
+
+    async def list_locks(self) -> Sequence[ListedLock]: ...
+
+
 class Progress(StrEnum):
     SENT = "sent"  # the backend accepted the request and is working on it
 
@@ -77,6 +108,12 @@ class Notifier(Protocol):
     async def progress(self, request: LockRequest, step: Progress) -> None: ...
 
     async def finished(self, request: LockRequest) -> None: ...
+
+    async def group_started(
+        self, batch: LockBatch, members: list[LockRequest]
+    ) -> MessageRef | None: ...
+
+    async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None: ...
 
 
 class GroupDirectory(Protocol):

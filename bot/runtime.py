@@ -71,6 +71,7 @@ class Runtime:
             AccessPolicy(settings.admins, groups),
             timing(settings),
             rate_limit=settings.rate_limit,
+            fanout_limit=settings.fanout_limit,
         )
         return cls(settings, db, backend, scheduler, service)
 
@@ -126,6 +127,7 @@ class Bot:
             self.client,
             signing_secret=self.settings.slack_signing_secret.get_secret_value(),
             admins=self.settings.admins,
+            devices=self.runtime.backend,
         )
         self.probes.migrated = True
         self._runner = web.AppRunner(

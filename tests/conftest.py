@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from bot.db import Database, migrate, sync_url
 
 PG_URL = os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
-TABLES = ("lock_request", "access_grant", "door_alias", "door")
+TABLES = (
+    "lock_request",
+    "lock_batch",
+    "audit_event",
+    "access_grant",
+    "door_channel",
+    "door_group_member",
+    "door_group",
+    "door_alias",
+    "door",
+)
 
 
 @pytest.fixture(scope="session")

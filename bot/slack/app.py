@@ -1,22 +1,160 @@
-"""The Bolt AsyncApp and its `/lock` listener."""
+"""The Bolt AsyncApp: the `/lock` command and the buttons it shows.
+
+Every path ends in the same place: a target name goes through `LockService.submit` (resolve,
+authorize, record) whether it was typed, picked from the menu, or chosen among look-alikes.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
-from bot.locking import LockService, Requester
+from bot.access import lockable_targets
+from bot.doors import find_door
+from bot.groups import find_group
+from bot.locking import GroupSubmission, LockService, Requester, Submission
 from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus
-from bot.slack import messages
-from bot.slack.commands import Help, Invalid, Lock, parse
+from bot.ports import DeviceReader
+from bot.slack import messages, picker, views
+from bot.slack.admin_commands import run_admin
+from bot.slack.commands import (
+    Admin,
+    Command,
+    Help,
+    History,
+    Invalid,
+    ListTargets,
+    Lock,
+    Pick,
+    Status,
+    parse,
+)
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the asker alone sees; None from `lock` means the lock went ahead silently."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "response_type": "ephemeral"}
+        if self.blocks:
+            out["blocks"] = self.blocks
+        return out
+
+
+class SlackCommands:
+    """Turns what a person did in Slack into the service's calls, and the outcome into words."""
+
+    def __init__(self, service: LockService, devices: DeviceReader, admins: frozenset[str]) -> None:
+        self.service = service
+        self.devices = devices
+        self.admins = admins
+
+    async def names_target(self, text: str) -> bool:
+        async with self.service.db.session() as session:
+            return bool(await find_door(session, text) or await find_group(session, text))
+
+    async def command(
+        self, command: Command, raw: str, body: dict[str, Any]
+    ) -> tuple[Reply | None, str]:
+        """Answer one /lock; returns the reply and the command's kind for the metrics."""
+        user = str(body["user_id"])
+        if isinstance(command, ListTargets | Status | History | Admin) and await self.names_target(
+            raw
+        ):
+            command = Lock(raw)  # a door called "Status Room" is still a door
+        match command:
+            case Help():
+                return Reply(messages.HELP), "help"
+            case Invalid(reason):
+                return Reply(messages.invalid(reason)), "invalid"
+            case Pick():
+                return await self.pick(user), "pick"
+            case ListTargets():
+                return Reply(await views.list_targets(self.service, user)), "list"
+            case Status(target):
+                return Reply(await views.status(self.service, self.devices, user, target)), "status"
+            case History(target, limit):
+                return Reply(await views.history(self.service, user, target, limit)), "history"
+            case Admin(args):
+                text = await run_admin(
+                    self.service, self.devices, user, body.get("channel_id"), args
+                )
+                return Reply(text), "admin"
+            case Lock(target):
+                requester = Requester(
+                    user_id=user,
+                    channel_id=body.get("channel_id"),
+                    response_url=body.get("response_url"),
+                )
+                return await self.lock(requester, target), "lock"
+        raise AssertionError(f"unhandled command {command!r}")
+
+    async def pick(self, user_id: str) -> Reply:
+        async with self.service.db.session() as session:
+            targets = await lockable_targets(session, self.service.access, user_id)
+        if not targets.doors:
+            return Reply(messages.nothing_to_lock(sorted(self.admins)))
+        return Reply(picker.picker_text(targets), picker.picker(targets))
+
+    async def lock(self, requester: Requester, target: str) -> Reply | None:
+        request_id = new_request_id()
+        bind_request(request_id)
+        log.info("/lock %r from %s in %s", target, requester.user_id, requester.channel_id)
+        try:
+            submission = await self.service.submit(requester, target, request_id)
+        except Exception:
+            log.exception("could not record a /lock from %s", requester.user_id)
+            return Reply(messages.intake_failed())
+        if isinstance(submission, GroupSubmission):
+            return self._group_reply(submission)
+        return self._door_reply(target, submission)
+
+    def _group_reply(self, submission: GroupSubmission) -> Reply | None:
+        batch = submission.batch
+        if submission.accepted:
+            assert batch.id is not None
+            self.service.spawn(self.service.start_group(batch.id))
+            return None
+        if batch.status is LockStatus.DENIED:
+            return Reply(messages.group_denied(batch, submission.blocked, sorted(self.admins)))
+        return Reply(messages.group_empty(batch))
+
+    def _door_reply(self, target: str, submission: Submission) -> Reply | None:
+        request = submission.request
+        if submission.accepted:
+            assert request.id is not None
+            self.service.spawn(self.service.start(request.id))
+            return None
+        if submission.joined is not None:
+            return Reply(messages.joined(request, submission.joined))
+        match request.error_type:
+            case "door_missing":
+                return Reply(messages.door_missing(request))
+            case "wrong_channel":
+                return Reply(messages.wrong_channel(request, submission.channels))
+            case "rate_limited":
+                return Reply(messages.rate_limited(self.service.rate_limit))
+        if request.status is LockStatus.DENIED:
+            return Reply(messages.denied(request, sorted(self.admins)))
+        text = messages.unknown_door(target, submission.suggestions)
+        if not submission.suggestions:
+            return Reply(text)
+        choices = [(name, name) for name in submission.suggestions]
+        return Reply(text, picker.buttons(messages.which_one(target), choices))
 
 
 def build_app(
@@ -25,6 +163,7 @@ def build_app(
     *,
     signing_secret: str | None,
     admins: frozenset[str],
+    devices: DeviceReader,
 ) -> AsyncApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
@@ -33,69 +172,50 @@ def build_app(
         signing_secret=signing_secret or None,
         process_before_response=True,
     )
+    slack = SlackCommands(service, devices, admins)
 
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         started = time.perf_counter()
-        kind, result = await handle(ack, command)
+        text = command.get("text") or ""
+        parsed = parse(text)
+        try:
+            reply, kind = await slack.command(parsed, text.strip(), command)
+        except Exception:
+            log.exception("/lock %r failed", text)
+            reply, kind = Reply(messages.command_failed()), type(parsed).__name__.lower()
+        if reply is None:
+            await ack()
+        else:
+            await ack(**reply.payload())
+        result = "accepted" if reply is None else "answered"
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
 
-    async def handle(ack: AsyncAck, command: dict[str, Any]) -> tuple[str, str]:
-        """Answer one /lock; returns its kind and result for the metrics."""
-        match parse(command.get("text")):
-            case Help():
-                await ack(text=messages.HELP, response_type="ephemeral")
-                return "help", "ok"
-            case Invalid(reason):
-                await ack(text=messages.invalid(reason), response_type="ephemeral")
-                return "invalid", "rejected"
-            case Lock(target):
-                request_id = new_request_id()
-                bind_request(request_id)
-                log.info(
-                    "/lock %r from %s in %s",
-                    target,
-                    command.get("user_id"),
-                    command.get("channel_id"),
-                )
-                requester = Requester(
-                    user_id=command["user_id"],
-                    channel_id=command.get("channel_id"),
-                    response_url=command.get("response_url"),
-                )
-                try:
-                    submission = await service.submit(requester, target, request_id)
-                except Exception:
-                    log.exception("could not record a /lock from %s", requester.user_id)
-                    await ack(text=messages.intake_failed(), response_type="ephemeral")
-                    return "lock", "error"
-                request = submission.request
-                if submission.accepted:
-                    await ack()
-                    assert request.id is not None
-                    service.spawn(service.start(request.id))
-                elif submission.joined is not None:
-                    await ack(
-                        text=messages.joined(request, submission.joined), response_type="ephemeral"
-                    )
-                    return "lock", "joined"
-                elif request.error_type == "door_missing":
-                    await ack(text=messages.door_missing(request), response_type="ephemeral")
-                elif request.error_type == "rate_limited":
-                    await ack(
-                        text=messages.rate_limited(service.rate_limit), response_type="ephemeral"
-                    )
-                elif request.status is LockStatus.DENIED:
-                    await ack(
-                        text=messages.denied(request, sorted(admins)),
-                        response_type="ephemeral",
-                    )
-                else:
-                    await ack(
-                        text=messages.unknown_door(target, submission.suggestions),
-                        response_type="ephemeral",
-                    )
-                return "lock", "accepted" if submission.accepted else request.status.value
+    @app.action(re.compile(f"^{picker.ACTION_ID}:"))
+    async def lock_choice(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        # Ack first: the choice is recorded within the 3 s either way, and the answer replaces
+        # the buttons, so a second tap cannot lock twice from the same message.
+        await ack()
+        target = picker.chosen_value(action)
+        user = (body.get("user") or {}).get("id")
+        if target is None or not user:
+            return
+        channel = (body.get("channel") or {}).get("id")
+        requester = Requester(
+            user_id=str(user), channel_id=channel, response_url=body.get("response_url")
+        )
+        reply = await slack.lock(requester, target)
+        metrics.COMMANDS.labels(
+            kind="pick", result="accepted" if reply is None else "answered"
+        ).inc()
+        if reply is None:
+            await respond(
+                text=messages.picked(target), replace_original=True, response_type="ephemeral"
+            )
+        else:
+            await respond(replace_original=True, **reply.payload())
 
     return app

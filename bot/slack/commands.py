@@ -1,4 +1,16 @@
-"""The `/lock` grammar: text in, a Command out. Pure, so it can be fuzzed."""
+"""The `/lock` grammar: text in, a Command out. Pure, so it can be fuzzed.
+
+    /lock                       → Pick: buttons for the doors and groups you may lock
+    /lock help                  → Help
+    /lock <door or group>       → Lock
+    /lock list                  → ListTargets
+    /lock status <door|group>   → Status
+    /lock history [door] [N]    → History
+    /lock admin <…>             → Admin (parsed further by bot.slack.admin_commands)
+
+A keyword wins over a door of the same name only when the rest does not name a door exactly;
+the listener checks that (`keyword_or_door`), since it needs the database.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 
 MAX_TEXT = 200
+HISTORY_DEFAULT = 10
+HISTORY_MAX = 50
 _SPACES = re.compile(r"\s+")
 
 
@@ -16,8 +30,34 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Pick:
+    pass
+
+
+@dataclass(frozen=True)
 class Lock:
     target: str
+
+
+@dataclass(frozen=True)
+class ListTargets:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    target: str
+
+
+@dataclass(frozen=True)
+class History:
+    target: str | None = None
+    limit: int = HISTORY_DEFAULT
+
+
+@dataclass(frozen=True)
+class Admin:
+    args: str
 
 
 @dataclass(frozen=True)
@@ -25,7 +65,8 @@ class Invalid:
     reason: str
 
 
-Command = Help | Lock | Invalid
+Command = Help | Pick | Lock | ListTargets | Status | History | Admin | Invalid
+KEYWORDS = frozenset({"help", "list", "status", "history", "admin"})
 
 
 def clean(text: str) -> str:
@@ -42,6 +83,32 @@ def parse(text: str | None) -> Command:
     raw = clean(text or "")
     if len(raw) > MAX_TEXT:
         return Invalid(f"That is {len(raw)} characters; a door name is at most {MAX_TEXT}.")
-    if raw.casefold() in ("", "help", "?", "-h", "--help"):
+    if not raw:
+        return Pick()
+    if raw.casefold() in ("help", "?", "-h", "--help"):
         return Help()
+    word, _, rest = raw.partition(" ")
+    match word.casefold():
+        case "list":
+            return ListTargets() if not rest else Lock(raw)
+        case "status":
+            return (
+                Status(rest)
+                if rest
+                else Invalid("Which door? For example `/lock status front door`.")
+            )
+        case "history":
+            return _history(rest)
+        case "admin":
+            return Admin(rest)
     return Lock(raw)
+
+
+def _history(rest: str) -> History | Invalid:
+    words = rest.split(" ") if rest else []
+    limit = HISTORY_DEFAULT
+    if words and words[-1].isdigit():
+        limit = int(words.pop())
+        if not 1 <= limit <= HISTORY_MAX:
+            return Invalid(f"History shows 1 to {HISTORY_MAX} requests; you asked for {limit}.")
+    return History(" ".join(words) or None, limit)

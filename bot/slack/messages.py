@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import LockRequest, LockStatus
+from bot.models import LockBatch, LockRequest, LockStatus
 
 _OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
 _NEXT_STEP = {
@@ -101,6 +101,81 @@ def alert(request: LockRequest, permalink: str | None) -> str:
     )
 
 
+def group_name(batch: LockBatch) -> str:
+    return f"*{escape(batch.group_name or batch.text)}*"
+
+
+def asker(batch: LockBatch) -> str:
+    return f"<@{batch.user_id}>" if batch.source == "slack" else escape(batch.user_id)
+
+
+def group_started(batch: LockBatch, doors: int) -> str:
+    return (
+        f"🔒 Locking {group_name(batch)} ({doors} door{'' if doors == 1 else 's'}) "
+        f"for {asker(batch)}…"
+    )
+
+
+def group_root_final(batch: LockBatch) -> str:
+    seconds = batch.elapsed_s or 0.0
+    took = f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+    summary = escape(batch.summary or "")
+    if batch.status is LockStatus.LOCKED:
+        return f"✅ {group_name(batch)}: {summary}. Asked by {asker(batch)}, took {took}."
+    return (
+        f"⚠️ {group_name(batch)}: {summary}. Asked by {asker(batch)}, took {took}; "
+        "details in the thread."
+    )
+
+
+def member_line(request: LockRequest) -> str:
+    """One door of a group, in the group's thread."""
+    name = door(request)
+    match request.status:
+        case LockStatus.LOCKED:
+            return f"✅ {name} locked in {duration(request)}."
+        case LockStatus.REJECTED if request.error_type == "door_missing":
+            return f"⏭️ {name} skipped: its device is missing from Seam. {next_step(request)}"
+        case LockStatus.REJECTED if request.error_type == "wrong_channel":
+            return f"⏭️ {name} skipped: it {escape(request.error_message or '')}."
+        case LockStatus.TIMED_OUT:
+            return f"⌛ {name} did not confirm. {next_step(request)}"
+        case _:
+            return f"❌ {name}: {error_detail(request)}. {next_step(request)}"
+
+
+def group_alert(batch: LockBatch, failed: Sequence[LockRequest], permalink: str | None) -> str:
+    link = f" <{permalink}|Open the thread>" if permalink else ""
+    where = f" in <#{batch.channel_id}>" if batch.channel_id and not permalink else ""
+    lines = "\n".join(f"• {member_line(r)}" for r in failed)
+    return (
+        f"🚨 Group lock {group_name(batch)}, asked by {asker(batch)}{where}: "
+        f"{escape(batch.summary or '')}.{link}\n{lines}"
+    )
+
+
+def group_denied(batch: LockBatch, blocked: Sequence[str], admins: Sequence[str]) -> str:
+    ask = ", ".join(f"<@{a}>" for a in sorted(admins)) or "an admin"
+    doors_ = ", ".join(f"*{escape(b)}*" for b in blocked)
+    return (
+        f"🚫 You may not lock every door of {group_name(batch)} (not: {doors_}), so I locked "
+        f"none. Ask {ask} for access to the group "
+        f'(`lockbot grant {batch.user_id} "{escape(batch.group_name or "")}"`).'
+    )
+
+
+def group_empty(batch: LockBatch) -> str:
+    return (
+        f"🫙 {group_name(batch)} has no doors yet. An admin can add some with "
+        f'`lockbot groups add "{escape(batch.group_name or "")}" DOOR…`.'
+    )
+
+
+def wrong_channel(request: LockRequest, channels: Sequence[str]) -> str:
+    where = ", ".join(f"<#{c}>" for c in channels)
+    return f"📍 {door(request)} can only be locked from {where}. Try `/lock` there."
+
+
 def denied(request: LockRequest, admins: Sequence[str]) -> str:
     ask = ", ".join(f"<@{a}>" for a in sorted(admins)) or "an admin"
     return (
@@ -186,12 +261,33 @@ def invalid(reason: str) -> str:
     return f"⚠️ {escape(reason)} Try `/lock help`."
 
 
+def nothing_to_lock(admins: Sequence[str]) -> str:
+    ask = ", ".join(f"<@{a}>" for a in sorted(admins)) or "an admin"
+    return f"🔐 You can't lock any door yet. Ask {ask} for access."
+
+
+def which_one(text: str) -> str:
+    return f"Which one did you mean by “{escape(text)}”?"
+
+
+def picked(target: str) -> str:
+    return f"👍 Locking *{escape(target)}*; follow along in the channel."
+
+
+def command_failed() -> str:
+    return (
+        "⚠️ Something went wrong on lockbot's side and nothing changed. Try again in a minute; "
+        "if it keeps happening, tell an admin."
+    )
+
+
 HELP = """*lockbot* locks doors through Seam. Commands:
-• `/lock <door>`: lock a door, for example `/lock front door`. Case, spaces, `-` and `_` don't \
-matter, and aliases work. Progress and the outcome appear in a thread under the bot's message; \
-failures also go to the alert channel.
-• `/lock help`: this message.
-Coming soon: `/lock list`, `/lock status <door>`, `/lock history`, groups of doors, and \
-`/lock schedule <door> <when>`.
-Admins manage doors and access from the terminal: `lockbot doors add|list|remove|sync`, \
-`lockbot grant|revoke|grants`."""
+• `/lock`: buttons for the doors and groups you may lock.
+• `/lock <door or group>`: lock it, for example `/lock front door` or `/lock floor 2`. Case, \
+spaces, `-` and `_` don't matter, and aliases work. Progress and the outcome appear in a thread \
+under the bot's message; failures also go to the alert channel.
+• `/lock list`: what you may lock, with each door's last known state.
+• `/lock status <door or group>`: live from Seam: locked, online, battery, door open, problems.
+• `/lock history [door] [N]`: the last N lock requests (default 10).
+• `/lock admin help`: for admins: doors, aliases, groups, channels, grants, sync, audit.
+• `/lock help`: this message."""

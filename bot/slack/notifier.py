@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.models import LockRequest, LockStatus
+from bot.models import LockBatch, LockRequest, LockStatus
 from bot.ports import MessageRef, Progress
 from bot.slack import messages
 
@@ -41,7 +41,11 @@ class SlackNotifier:
         self._noticed: dict[str, float] = {}
 
     async def started(self, request: LockRequest) -> MessageRef | None:
-        text = messages.started(request)
+        if request.batch_id is not None:
+            return None  # the group's root message speaks for its doors
+        return await self._post_root(request, messages.started(request))
+
+    async def _post_root(self, request: LockRequest | LockBatch, text: str) -> MessageRef | None:
         if request.channel_id:
             try:
                 response = await self.client.chat_postMessage(
@@ -52,7 +56,8 @@ class SlackNotifier:
                 if slack_error(error) not in _CANNOT_POST:
                     raise
                 log.info(
-                    "lock request %s: cannot post in %s (%s), answering directly",
+                    "%s %s: cannot post in %s (%s), answering directly",
+                    type(request).__name__,
                     request.id,
                     request.channel_id,
                     slack_error(error),
@@ -60,11 +65,36 @@ class SlackNotifier:
         await self._respond(request, text)
         return None
 
+    async def group_started(
+        self, batch: LockBatch, members: list[LockRequest]
+    ) -> MessageRef | None:
+        return await self._post_root(batch, messages.group_started(batch, len(members)))
+
+    async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
+        if batch.message_channel and batch.message_ts:
+            await self.client.chat_update(
+                channel=batch.message_channel,
+                ts=batch.message_ts,
+                text=messages.group_root_final(batch),
+            )
+        else:
+            lines = "\n".join(f"• {messages.member_line(r)}" for r in members)
+            await self._respond(batch, f"{messages.group_root_final(batch)}\n{lines}")
+        failed = [r for r in members if r.status is not LockStatus.LOCKED]
+        if failed and self.alert_channel:
+            permalink = await self._permalink(batch.message_channel, batch.message_ts)
+            await self._post_alert(messages.group_alert(batch, failed, permalink))
+
     async def progress(self, request: LockRequest, step: Progress) -> None:
         if step is Progress.SENT and request.message_ts:
             await self._reply(request, messages.sent())
 
     async def finished(self, request: LockRequest) -> None:
+        if request.batch_id is not None:
+            # One line per door in the group's thread; the summary and alert come once, after.
+            if request.message_channel and request.message_ts:
+                await self._reply(request, messages.member_line(request))
+            return
         if request.joined_id is not None:
             # The request it joined owns the root message and the alert; just tell this person.
             if request.message_channel and request.message_ts:
@@ -94,20 +124,23 @@ class SlackNotifier:
                 return
         if not self.alert_channel:
             return
-        permalink = None
-        if request.message_channel and request.message_ts:
-            try:
-                link = await self.client.chat_getPermalink(
-                    channel=request.message_channel, message_ts=request.message_ts
-                )
-                permalink = str(link["permalink"])
-            except SlackApiError as error:
-                log.warning("no permalink for lock request %s: %s", request.id, slack_error(error))
+        permalink = await self._permalink(request.message_channel, request.message_ts)
+        await self._post_alert(messages.alert(request, permalink))
+
+    async def _permalink(self, channel: str | None, ts: str | None) -> str | None:
+        if not (channel and ts):
+            return None
+        try:
+            link = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+            return str(link["permalink"])
+        except SlackApiError as error:
+            log.warning("no permalink for %s/%s: %s", channel, ts, slack_error(error))
+            return None
+
+    async def _post_alert(self, text: str) -> None:
         try:
             await self.client.chat_postMessage(
-                channel=self.alert_channel,
-                text=messages.alert(request, permalink),
-                unfurl_links=False,
+                channel=self.alert_channel, text=text, unfurl_links=False
             )
         except SlackApiError as error:
             if slack_error(error) not in _CANNOT_POST:
@@ -144,7 +177,7 @@ class SlackNotifier:
             channel=request.message_channel, thread_ts=request.message_ts, text=text
         )
 
-    async def _respond(self, request: LockRequest, text: str) -> None:
+    async def _respond(self, request: LockRequest | LockBatch, text: str) -> None:
         """Answer the person directly: the command's response_url, else a DM."""
         if request.response_url:
             webhook = AsyncWebhookClient(request.response_url)

@@ -19,6 +19,7 @@ async def doors(db: Database) -> tuple[int, int]:
     async with db.session() as s:
         front = await add_door(s, "Front Door", "d1")
         back = await add_door(s, "Back Door", "d2")
+        await s.commit()
     assert front.id and back.id
     return front.id, back.id
 
@@ -62,6 +63,7 @@ async def test_group_grant_asks_slack_only_when_needed(db: Database) -> None:
     async with db.session() as s:
         await grant(s, "S1", "Front Door")
         await grant(s, "U8", "Front Door")
+        await s.commit()
         assert await policy.may_lock(s, "U7", front)
         assert not await policy.may_lock(s, "U9", front)
         asked_before = len(groups.asked)
@@ -81,6 +83,8 @@ async def test_grant_errors_are_clear(db: Database) -> None:
     async with db.session() as s:
         with pytest.raises(AccessError, match="not a Slack ID"):
             await grant(s, "bob", "Front Door")
-        with pytest.raises(AccessError, match="no door is called"):
+            await s.commit()
+        with pytest.raises(AccessError, match="no door or group is called"):
             await grant(s, "U1", "Attic")
+            await s.commit()
         assert not await revoke(s, "U1", "Front Door")

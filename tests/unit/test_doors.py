@@ -57,6 +57,7 @@ def test_suggestions_for_typos_and_partial_names() -> None:
 async def test_add_list_remove(db: Database) -> None:
     async with db.session() as s:
         door = await add_door(s, "Back Door", "dev-2", ["rear", "Yard Gate"])
+        await s.commit()
         assert door.key == "back door"
     async with db.session() as s:
         rows = await list_doors(s)
@@ -64,6 +65,7 @@ async def test_add_list_remove(db: Database) -> None:
         assert (await load_directory(s)).find("yard-gate") is not None
     async with db.session() as s:
         await remove_door(s, "BACK_DOOR")
+        await s.commit()
     async with db.session() as s:
         assert await list_doors(s) == []
         assert (await load_directory(s)).find("rear") is None
@@ -72,10 +74,13 @@ async def test_add_list_remove(db: Database) -> None:
 async def test_add_refuses_duplicates_and_bad_names(db: Database) -> None:
     async with db.session() as s:
         await add_door(s, "Front Door", "dev-1", ["main"])
+        await s.commit()
     for name, aliases in [("front-door", []), ("Side", ["MAIN"]), ("Side", ["x", "X"]), ("*", [])]:
         async with db.session() as s:
             with pytest.raises(DoorError):
                 await add_door(s, name, "dev-9", aliases)
+                await s.commit()
     async with db.session() as s:
         with pytest.raises(DoorError, match="no door is called"):
             await remove_door(s, "nope")
+            await s.commit()

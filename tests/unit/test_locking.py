@@ -92,6 +92,7 @@ async def front_door(db: Database) -> None:
     async with db.session() as s:
         await add_door(s, "Front Door", "dev-front", ["main"])
         await grant(s, "U1", "Front Door")
+        await s.commit()
 
 
 async def run_to_end(service: LockService, notes: Recorder, text: str = "front door") -> LockRequest:
@@ -199,6 +200,7 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
     async with db.session() as s:
         await add_door(s, "Back Door", "dev-back")
         await grant(s, "U1", "Back Door")
+        await s.commit()
     first, _, _ = await make_service(db, scheduler, [PENDING])
     tracked = await first.submit(Requester("U1", channel_id="C1"), "main")
     never_sent = await first.submit(Requester("U1", channel_id="C1"), "back door")
@@ -229,6 +231,7 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
         await add_door(s, "Back Door", "dev-back")
         await grant(s, "U1", "Back Door")
         await grant(s, "U2", "Front Door")
+        await s.commit()
     service, _, notes = await make_service(db, scheduler, [SUCCESS])
     long_ago = utcnow() - timedelta(minutes=5)
     # In flight at Seam, but no poll job is tracking it any more.
@@ -262,6 +265,7 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
 ) -> None:
     async with db.session() as s:
         await grant(s, "U2", "Front Door")
+        await s.commit()
     service, _, notes = await make_service(db, scheduler, [OFFLINE])
     leader = await run_to_end(service, notes)
     # As if U2's request had read the leader as in flight just before it ended.

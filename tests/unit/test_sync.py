@@ -271,6 +271,7 @@ async def test_two_locks_may_swap_names_in_one_sync(db: Database) -> None:
 async def test_add_door_names_it_by_hand(db: Database) -> None:
     async with db.session() as s:
         added = await add_door(s, "Front Door", "a1")
+        await s.commit()
     assert added.name_source == "admin" and added.seam_name is None and added.missing_at is None
 
 
@@ -279,6 +280,7 @@ async def test_a_clash_with_another_writer_says_to_sync_again(
 ) -> None:
     async with db.session() as s:
         await add_door(s, SMART, "elsewhere")
+        await s.commit()
     # Plan as if that door had not been there yet, as when it is added between plan and commit.
     real = doors_module.plan_sync
 

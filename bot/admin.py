@@ -1,0 +1,118 @@
+"""Admin operations, one transaction each, written to the audit trail with who made them.
+
+The terminal (`lockbot doors|groups|grant|…`) and Slack (`/lock admin …`) both call these, so the
+two can never drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import access, audit, doors, groups
+from bot.doors import ListedLock, SyncReport
+from bot.models import Door, DoorGroup
+
+
+async def add_door(
+    session: AsyncSession, actor: str, name: str, device_id: str, aliases: Sequence[str] = ()
+) -> Door:
+    door = await doors.add_door(session, name, device_id, aliases)
+    detail = f"device {door.device_id}" + (f", aliases {', '.join(aliases)}" if aliases else "")
+    audit.record(session, actor, "door.add", door.name, detail)
+    await session.commit()
+    return door
+
+
+async def remove_door(session: AsyncSession, actor: str, name: str) -> Door:
+    door = await doors.remove_door(session, name)
+    audit.record(session, actor, "door.remove", door.name, f"device {door.device_id}")
+    await session.commit()
+    return door
+
+
+async def rename_door(session: AsyncSession, actor: str, name: str, new_name: str) -> Door:
+    old = (await doors.existing_door(session, name)).name
+    door = await doors.rename_door(session, name, new_name)
+    audit.record(session, actor, "door.rename", door.name, f"was {old}")
+    await session.commit()
+    return door
+
+
+async def add_alias(session: AsyncSession, actor: str, name: str, alias: str) -> Door:
+    door = await doors.add_alias(session, name, alias)
+    audit.record(session, actor, "alias.add", door.name, alias)
+    await session.commit()
+    return door
+
+
+async def remove_alias(session: AsyncSession, actor: str, alias: str) -> Door:
+    door = await doors.remove_alias(session, alias)
+    audit.record(session, actor, "alias.remove", door.name, alias)
+    await session.commit()
+    return door
+
+
+async def set_channels(
+    session: AsyncSession, actor: str, name: str, channels: Iterable[str]
+) -> tuple[Door, list[str]]:
+    door = await doors.set_channels(session, name, channels)
+    assert door.id is not None
+    now = await doors.door_channels(session, door.id)
+    audit.record(session, actor, "door.channels", door.name, ", ".join(now) or "any channel")
+    await session.commit()
+    return door, now
+
+
+async def add_group(
+    session: AsyncSession, actor: str, name: str, door_names: Sequence[str]
+) -> groups.GroupView:
+    view = await groups.add_group(session, name, door_names)
+    names = ", ".join(d.name for d in view.doors) or "no doors"
+    audit.record(session, actor, "group.add", view.group.name, names)
+    await session.commit()
+    return view
+
+
+async def remove_from_group(
+    session: AsyncSession, actor: str, name: str, door_names: Sequence[str]
+) -> groups.GroupView:
+    view = await groups.remove_from_group(session, name, door_names)
+    audit.record(session, actor, "group.remove_doors", view.group.name, ", ".join(door_names))
+    await session.commit()
+    return view
+
+
+async def remove_group(session: AsyncSession, actor: str, name: str) -> DoorGroup:
+    group = await groups.remove_group(session, name)
+    audit.record(session, actor, "group.remove", group.name)
+    await session.commit()
+    return group
+
+
+async def grant(session: AsyncSession, actor: str, subject: str, target: str | None) -> bool:
+    """`target` None grants admin."""
+    added = await access.grant(session, subject, target)
+    if added:
+        audit.record(session, actor, "grant.add", subject, target or access.ADMIN_LABEL)
+    await session.commit()
+    return added
+
+
+async def revoke(session: AsyncSession, actor: str, subject: str, target: str | None) -> bool:
+    removed = await access.revoke(session, subject, target)
+    if removed:
+        audit.record(session, actor, "grant.remove", subject, target or access.ADMIN_LABEL)
+    await session.commit()
+    return removed
+
+
+async def sync(
+    session: AsyncSession, actor: str, locks: Iterable[ListedLock], *, dry_run: bool = False
+) -> SyncReport:
+    locks = list(locks)
+    if not dry_run:
+        # Written with the sync's own commit; a sync that changes nothing rolls it back.
+        audit.record(session, actor, "doors.sync", "*", f"{len(locks)} devices listed")
+    return await doors.sync_doors(session, locks, dry_run=dry_run)

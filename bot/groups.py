@@ -1,0 +1,146 @@
+"""Door groups: several doors locked with one name (`/lock floor 2`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.doors import (
+    Directory,
+    DoorError,
+    find_door,
+    load_directory,
+    name_taken,
+    normalise,
+    valid_name,
+)
+from bot.models import Door, DoorGroup, GroupMember
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: DoorGroup
+    doors: list[Door]
+
+
+async def find_group(session: AsyncSession, text: str) -> DoorGroup | None:
+    key = normalise(text)
+    if not key:
+        return None
+    return (await session.exec(select(DoorGroup).where(col(DoorGroup.key) == key))).first()
+
+
+async def suggest_targets(session: AsyncSession, text: str, limit: int = 5) -> list[str]:
+    """Door and group names close to `text`, best first."""
+    directory = await load_directory(session)
+    doors = directory.suggest(text, limit)
+    groups = (await session.exec(select(DoorGroup))).all()
+    if groups:
+        names = Directory.build(
+            [Door(id=-(g.id or 0), name=g.name, key=g.key, device_id="") for g in groups], []
+        ).suggest(text, limit)
+        doors = [*doors, *names]
+    return doors[:limit]
+
+
+async def group_doors(session: AsyncSession, group_id: int) -> list[Door]:
+    """The group's doors as they are now, by name."""
+    query = (
+        select(Door)
+        .join(GroupMember, col(GroupMember.door_id) == col(Door.id))
+        .where(col(GroupMember.group_id) == group_id)
+        .order_by(col(Door.key))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def _doors_named(session: AsyncSession, names: Sequence[str]) -> list[Door]:
+    found: list[Door] = []
+    unknown: list[str] = []
+    for name in names:
+        door = await find_door(session, name)
+        if door is None:
+            unknown.append(name)
+        elif door not in found:
+            found.append(door)
+    if unknown:
+        directory = await load_directory(session)
+        hints = [
+            f"{name!r}" + (f" (did you mean {s[0]!r}?)" if (s := directory.suggest(name)) else "")
+            for name in unknown
+        ]
+        raise DoorError(f"no door is called {', '.join(hints)}; `lockbot doors list` shows them")
+    return found
+
+
+async def add_group(session: AsyncSession, name: str, door_names: Sequence[str]) -> GroupView:
+    """Create a group, or add doors to an existing one. Does not commit."""
+    name = name.strip()
+    if problem := valid_name(name):
+        raise DoorError(f"{name!r}: {problem.replace('door name', 'group name')}")
+    doors = await _doors_named(session, door_names)
+    group = await find_group(session, name)
+    if group is None:
+        if await name_taken(session, name):
+            raise DoorError(f"{name!r} already names a door or alias; pick another group name")
+        group = DoorGroup(name=name, key=normalise(name))
+        session.add(group)
+        await session.flush()
+    assert group.id is not None
+    have = {door.id for door in await group_doors(session, group.id)}
+    for door in doors:
+        if door.id not in have:
+            assert door.id is not None
+            session.add(GroupMember(group_id=group.id, door_id=door.id))
+    await session.flush()
+    return GroupView(group, await group_doors(session, group.id))
+
+
+async def remove_from_group(
+    session: AsyncSession, name: str, door_names: Sequence[str]
+) -> GroupView:
+    group = await _existing(session, name)
+    assert group.id is not None
+    ids = [door.id for door in await _doors_named(session, door_names)]
+    members = await session.exec(
+        select(GroupMember).where(
+            col(GroupMember.group_id) == group.id, col(GroupMember.door_id).in_(ids)
+        )
+    )
+    for member in members.all():
+        await session.delete(member)
+    await session.flush()
+    return GroupView(group, await group_doors(session, group.id))
+
+
+async def remove_group(session: AsyncSession, name: str) -> DoorGroup:
+    """Remove a group and the grants that named it; its doors stay. Does not commit."""
+    group = await _existing(session, name)
+    await session.delete(group)
+    await session.flush()
+    return group
+
+
+async def list_groups(session: AsyncSession) -> list[GroupView]:
+    groups = (await session.exec(select(DoorGroup).order_by(col(DoorGroup.key)))).all()
+    rows = (
+        await session.exec(
+            select(GroupMember.group_id, Door)
+            .join(Door, col(Door.id) == col(GroupMember.door_id))
+            .order_by(col(Door.key))
+        )
+    ).all()
+    by_group: dict[int, list[Door]] = {}
+    for group_id, door in rows:
+        by_group.setdefault(group_id, []).append(door)
+    return [GroupView(group, by_group.get(group.id or -1, [])) for group in groups]
+
+
+async def _existing(session: AsyncSession, name: str) -> DoorGroup:
+    group = await find_group(session, name)
+    if group is None:
+        raise DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
+    return group

@@ -1,0 +1,84 @@
+"""Block Kit for choosing a door: the `/lock` picker and the buttons for an unclear name.
+
+Every choice carries the target's name and comes back as an action with `ACTION_ID`; the
+listener sends it down the same path as `/lock <name>`, permission check included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.access import Lockable
+from bot.slack.messages import escape
+
+ACTION_ID = "lock_target"
+BUTTONS_MAX = 10  # more than this reads better as a menu
+OPTIONS_MAX = 100  # Slack's limit per static_select option group
+_LABEL_MAX = 75  # Slack's limit for a button or option label
+
+
+def _label(text: str) -> dict[str, Any]:
+    short = text if len(text) <= _LABEL_MAX else text[: _LABEL_MAX - 1] + "…"
+    return {"type": "plain_text", "text": short, "emoji": True}
+
+
+def _button(text: str, value: str, index: int) -> dict[str, Any]:
+    # action_ids must differ within a block; the listener matches the prefix.
+    return {
+        "type": "button",
+        "text": _label(text),
+        "value": value,
+        "action_id": f"{ACTION_ID}:{index}",
+    }
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def buttons(prompt: str, choices: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A prompt and one button per (label, target name)."""
+    elements = [_button(label, value, i) for i, (label, value) in enumerate(choices[:25])]
+    return [_section(prompt), {"type": "actions", "elements": elements}]
+
+
+def picker(targets: Lockable) -> list[dict[str, Any]]:
+    groups = [(f"🏢 {g.group.name} ({len(g.doors)})", g.group.name) for g in targets.groups]
+    doors = [(f"🚪 {d.name}", d.name) for d in targets.doors if d.missing_at is None]
+    prompt = "Which door should I lock?"
+    if len(groups) + len(doors) <= BUTTONS_MAX:
+        return buttons(prompt, [*groups, *doors])
+    option_groups = [
+        {
+            "label": _label(title),
+            "options": [
+                {"text": _label(label), "value": value} for label, value in items[:OPTIONS_MAX]
+            ],
+        }
+        for title, items in (("Groups", groups), ("Doors", doors))
+        if items
+    ]
+    menu = {
+        "type": "static_select",
+        "action_id": f"{ACTION_ID}:menu",
+        "placeholder": _label("Choose a door or group"),
+        "option_groups": option_groups,
+    }
+    return [_section(prompt), {"type": "actions", "elements": [menu]}]
+
+
+def chosen_value(action: dict[str, Any]) -> str | None:
+    """The target name an action carries: a button's value or a menu's selected option."""
+    if action.get("type") == "static_select":
+        selected = action.get("selected_option") or {}
+        value = selected.get("value")
+    else:
+        value = action.get("value")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def picker_text(targets: Lockable) -> str:
+    """The fallback text of the picker (notifications, screen readers)."""
+    names = [g.group.name for g in targets.groups] + [d.name for d in targets.doors]
+    return "Which door should I lock? " + ", ".join(escape(n) for n in names[:20])
