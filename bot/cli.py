@@ -12,6 +12,7 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import access, doors
+from bot.cli_config import config_app
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.logs import configure
@@ -30,6 +31,7 @@ doors_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(doors_app, name="doors")
+app.add_typer(config_app, name="config")
 
 
 def settings() -> Settings:

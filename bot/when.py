@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
@@ -160,10 +161,10 @@ class _WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3
                 start += timedelta(microseconds=1)
         elif self.start_date is not None:
             start = max(start, self.start_date.astimezone(UTC))
+        # The same fields on a clock without DST: a copy of this trigger in UTC.
+        state: dict[str, Any] = super().__getstate__()
         wall_clock = CronTrigger.__new__(CronTrigger)
-        wall_clock.__setstate__(
-            {**self.__getstate__(), "timezone": UTC, "start_date": None, "end_date": None}
-        )
+        wall_clock.__setstate__({**state, "timezone": UTC, "start_date": None, "end_date": None})
         wall: datetime | None = start.astimezone(self.timezone).replace(tzinfo=UTC)
         while wall is not None:
             wall = wall_clock.get_next_fire_time(None, wall)
@@ -236,21 +237,20 @@ def _parse_cron(expression: str) -> str:
     # Leading zeros mean nothing to cron: 05 and 5 are the same minute.
     fields = [re.sub(r"\d+", lambda m: str(int(m.group())), field) for field in fields]
     minute, hour, day, month, day_of_week = fields
+    try:  # APScheduler checks the first four fields; day of week is crontab's, checked below
+        CronTrigger.from_crontab(f"{minute} {hour} {day} {month} *", timezone=UTC)
+    except ValueError as error:
+        raise _fail(f"Cron `{expression}` is not valid: {error}.") from None
+    try:
+        days = _parse_day_of_week(day_of_week)
+    except ValueError as error:
+        raise _fail(f"Cron `{expression}` is not valid: {error}.") from None
     if day != "*" and day_of_week != "*":
         raise _fail(
             "A cron schedule with both a day of month and a day of week is not supported "
             "(cron would run on either)."
         )
-    try:
-        days = _parse_day_of_week(day_of_week)
-    except ValueError as error:
-        raise _fail(f"Cron `{expression}`: {error}.") from None
-    canonical = f"{minute} {hour} {day} {month} {_day_of_week_field(days)}"
-    try:
-        When(canonical, "UTC").trigger()  # APScheduler checks the other four fields
-    except ValueError as error:
-        raise _fail(f"Cron `{expression}` is not valid: {error}.") from None
-    return canonical
+    return f"{minute} {hour} {day} {month} {_day_of_week_field(days)}"
 
 
 def _parse_day_of_week(field: str) -> frozenset[int]:
@@ -315,6 +315,8 @@ _TIME_PARTS = re.compile(r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d+))?\s*(?:(?P<ha
 def _parse_natural(text: str) -> str:
     match = _TIME_THEN_DAYS.fullmatch(text) or _DAYS_THEN_TIME.fullmatch(text)
     if not match:
+        if re.fullmatch(r"[\d*/,-]+(?: \S+){4}", text):
+            raise _fail(f"Start a cron schedule with `cron`: `cron {text}`.")
         raise _fail(f"I can't read `{text}` as a schedule.")
     hour, minute = _parse_time(match["time"])
     if match["days"] is None:

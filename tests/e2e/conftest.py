@@ -85,6 +85,7 @@ async def seed_doors(database_url: str) -> None:
         await grant(s, "U1", "Front Door")
         await grant(s, "U1", "Back Door")
         await grant(s, "SNIGHT", "Garage")
+        await s.commit()
     await db.close()
 
 

@@ -121,6 +121,7 @@ async def seed(database_url: str) -> dict[str, int]:
         async with db.session() as session:
             front = await add_door(session, "Front Door", AUGUST_1, ["main"])
             back = await add_door(session, "Back Door", AUGUST_2)
+            await session.commit()
     finally:
         await db.close()
     assert front.id is not None and back.id is not None
@@ -190,6 +191,7 @@ async def test_doors_add_list_remove(cli: Cli, database_url: str, seam: SeamProx
     db = Database(database_url)
     async with db.session() as session:
         await grant(session, "U0123ABCD", "Front Door")
+        await session.commit()
     await db.close()
     removed = await lockbot("doors", "remove", "front_door", cli=cli)
     assert removed.code == 0, removed.err

@@ -88,6 +88,7 @@ async def test_doctor_all_green_then_each_check_failing(
         await grant(session, "U0GONE", "Front Door")
         await grant(session, "W0LEFT", "*")
         await grant(session, "S0GONE", "Back Door")
+        await session.commit()
     await db.close()
     slack.scopes.discard("users:read")
     slack.unknown_users.add("U0GONE")

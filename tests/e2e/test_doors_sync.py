@@ -65,6 +65,7 @@ async def seed(database_url: str) -> None:
         async with db.session() as s:
             await add_door(s, "Front Door", AUGUST_1, ["main"])
             await add_door(s, "Ghost", GHOST)
+            await s.commit()
     finally:
         await db.close()
 

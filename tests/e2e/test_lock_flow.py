@@ -292,6 +292,7 @@ async def test_door_names_are_escaped_when_echoed(
     db = Database(database_url)
     async with db.session() as s:
         await add_door(s, "<!channel> & Co", AUGUST_1)
+        await s.commit()
     await db.close()
     body = (await live.command("<!channel> & co", user_id="U2")).response.json()
     assert "<!channel>" not in body["text"]
