@@ -166,7 +166,7 @@ class _WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3
         wall_clock = CronTrigger.__new__(CronTrigger)
         wall_clock.__setstate__({**state, "timezone": UTC, "start_date": None, "end_date": None})
         wall: datetime | None = start.astimezone(self.timezone).replace(tzinfo=UTC)
-        while wall is not None:
+        while True:
             wall = wall_clock.get_next_fire_time(None, wall)
             if wall is None:
                 return None
@@ -180,7 +180,6 @@ class _WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3
                 return jittered
             # Already past in real time (the second pass of a repeated hour): look further.
             wall += timedelta(microseconds=1)
-        return None
 
 
 def parse_when(text: str, default_timezone: str) -> When:
@@ -224,7 +223,6 @@ def _resolve_zone(name: str) -> str:
 # --- cron ------------------------------------------------------------------------------------
 
 _CRON_ITEM = re.compile(r"(?P<start>\*|\w+)(?:-(?P<end>\w+))?(?:/(?P<step>\d+))?")
-_CRON_FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 
 
 def _parse_cron(expression: str) -> str:

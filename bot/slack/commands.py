@@ -70,7 +70,9 @@ KEYWORDS = frozenset({"help", "list", "status", "history", "admin"})
 
 
 def clean(text: str) -> str:
-    """Drop control and format characters and collapse whitespace."""
+    """Drop control and format characters and collapse whitespace; undo Slack's escaping of
+    `&`, `<` and `>` (mentions stay `<@U…>`, since their brackets are not escaped)."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in text

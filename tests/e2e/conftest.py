@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import API_KEY, AUGUST_1, AUGUST_2, SCHLAGE, FakeSeamServer
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
-from tests.support.slack_requests import signed_headers, slash_command
+from tests.support.slack_requests import block_action, signed_headers, slash_command
 
 SIGNING_SECRET = "test-signing-secret-0123"
 BOT_TOKEN = "xoxb-test-token"
@@ -121,6 +122,15 @@ class LiveBot:
         started = time.perf_counter()
         response = await self.http.post("/slack/events", content=body, headers=headers)
         return Sent(response, time.perf_counter() - started)
+
+    async def action(
+        self, value: str, *, secret: str = SIGNING_SECRET, **fields: Any
+    ) -> httpx.Response:
+        """Tap a lockbot button carrying `value` (see tests.support.slack_requests.block_action)."""
+        body = block_action(value, **fields)
+        return await self.http.post(
+            "/slack/events", content=body, headers=signed_headers(body, secret)
+        )
 
     async def close(self) -> None:
         await self.http.aclose()

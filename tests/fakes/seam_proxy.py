@@ -1,13 +1,15 @@
 """A fault-injecting proxy in front of Seam's fake server.
 
 The fake resolves every lock at once. The proxy can hold new attempts pending (through the
-fake's own `/_fake/update_action_attempt`), answer with 5xx or 429, stall, or drop the
-connection, and it counts every call, so tests can drive each path the bot must handle.
+fake's own `/_fake/update_action_attempt`), fail the attempts of chosen devices, add latency to
+every call, answer with 5xx or 429, stall, or drop the connection, and it counts every call and
+the attempts open at once, so tests can drive each path the bot must handle.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,14 @@ class SeamProxy:
         self.faults: list[Fault] = []
         self.hold_attempts = False
         self.attempt_ids: list[str] = []
+        self.delay_s = 0.0  # added to every call, as a slow network or a slow Seam would
+        # device ID → (error type, message) its lock attempts end with.
+        self.failing_devices: dict[str, tuple[str, str]] = {}
+        # Attempts from lock_door until a read of them shows an outcome: what a fan-out cap limits.
+        self.open_attempts: set[str] = set()
+        self.peak_open_attempts = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -93,6 +103,16 @@ class SeamProxy:
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            return await self._forward(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         raw = await request.read()
         fault = self._take_fault(path)
@@ -115,8 +135,18 @@ class SeamProxy:
         if path == "/locks/lock_door" and upstream.status_code == 200:
             attempt_id = body["action_attempt"]["action_attempt_id"]
             self.attempt_ids.append(attempt_id)
-            if self.hold_attempts:
+            self.open_attempts.add(attempt_id)
+            self.peak_open_attempts = max(self.peak_open_attempts, len(self.open_attempts))
+            device = json.loads(raw or b"{}").get("device_id")  # the SDK sends JSON
+            if device in self.failing_devices:
+                await self.resolve(attempt_id, "error", error=self.failing_devices[device])
+                body["action_attempt"].update(status="pending", result=None, error=None)
+            elif self.hold_attempts:
                 await self.resolve(attempt_id, "pending")
                 body["action_attempt"].update(status="pending", result=None, error=None)
+        if path == "/action_attempts/get" and upstream.status_code == 200:
+            attempt = body.get("action_attempt") or {}
+            if attempt.get("status") in ("success", "error"):
+                self.open_attempts.discard(attempt.get("action_attempt_id", ""))
         self.calls.append(ProxiedCall(path, upstream.status_code, body))
         return web.json_response(body, status=upstream.status_code)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -55,3 +57,34 @@ def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> d
         "X-Slack-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded",
     }
+
+
+def block_action(
+    value: str,
+    *,
+    user_id: str = "U1",
+    channel_id: str = "C1",
+    response_url: str = DEFAULT_RESPONSE_URL,
+    action_id: str = "lock_target:0",
+    menu: bool = False,
+) -> str:
+    """The form-encoded body Slack POSTs when someone taps a button (or picks from a menu) in a
+    message the bot showed only to them."""
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "action_ts": "1.2"}
+    if menu:
+        action |= {"type": "static_select", "selected_option": {"value": value}}
+    else:
+        action |= {"type": "button", "value": value, "text": {"type": "plain_text", "text": value}}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "test"},
+        "user": {"id": user_id, "username": f"user_{user_id.lower()}", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel_id, "is_ephemeral": True},
+        "trigger_id": "1700000000.2.fake-trigger",
+        "channel": {"id": channel_id, "name": f"chan-{channel_id.lower()}"},
+        "response_url": response_url,
+        "actions": [action],
+    }
+    return urlencode({"payload": json.dumps(payload)})
