@@ -261,3 +261,36 @@ class LockRequest(SQLModel, table=True):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.created_at).total_seconds()
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring lock. The row is the truth; the scheduler's jobs are rebuilt from it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # What to lock, by name as it was when scheduled; a rename or removal is noticed at run time.
+    target: str = Field(max_length=80)
+    door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="CASCADE")
+    group_id: int | None = Field(default=None, foreign_key="door_group.id", ondelete="CASCADE")
+    cron: str = Field(max_length=120)  # standard crontab, in `timezone`
+    timezone: str = Field(max_length=64)
+    channel_id: str = Field(max_length=32)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    paused: bool = Field(default=False)
+    # Runs before this instant are settled (ran, or reported missed); the next starts after it.
+    covered_until: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScheduleRun(SQLModel, table=True):
+    """One fire time of a schedule. Its unique key is what makes a run happen at most once,
+    whichever replica or restart gets there."""
+
+    __tablename__ = "schedule_run"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "fire_at", name="uq_schedule_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(foreign_key="schedule.id", ondelete="CASCADE", index=True)
+    fire_at: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    outcome: str = Field(max_length=16)  # ran | late | missed | denied | gone
+    batch_id: int | None = Field(default=None, foreign_key="lock_batch.id", ondelete="SET NULL")

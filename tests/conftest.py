@@ -13,6 +13,8 @@ from bot.db import Database, migrate, sync_url
 
 PG_URL = os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
 TABLES = (
+    "schedule_run",
+    "schedule",
     "lock_request",
     "lock_batch",
     "audit_event",
@@ -27,14 +29,19 @@ TABLES = (
 
 @pytest.fixture(scope="session")
 def _postgres_schema() -> Iterator[str]:
-    """A fresh, migrated schema once per run; tests then empty the tables."""
-    engine = sa.create_engine(sync_url(PG_URL))
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate(PG_URL)
-    yield PG_URL
+    """A database of this run's own on the server LOCKBOT_TEST_DATABASE_URL names, migrated
+    once; tests then empty the tables. Its own, so that two runs on one server never meet."""
+    name = f"lockbot_test_{os.getpid()}"
+    server = sa.create_engine(sync_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    yield url
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture
