@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
     # Doors of one group locked at the same time (`/lock floor 2`).
     fanout_limit: int = Field(10, ge=1, le=100, validation_alias="LOCKBOT_FANOUT_LIMIT")
+    # A scheduled run missed by less than this (the bot was down) runs late, once; older ones are
+    # reported as missed.
+    schedule_grace_s: float = Field(600.0, ge=0, validation_alias="LOCKBOT_SCHEDULE_GRACE")
+    # For schedules made where the user's Slack time zone is unknown (the terminal).
+    timezone: str = Field("UTC", validation_alias="LOCKBOT_TIMEZONE")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
     # "auto": readable text on a terminal, one JSON object per line otherwise.

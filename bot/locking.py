@@ -24,7 +24,7 @@ from bot.db import Database
 from bot.doors import door_channels, find_door
 from bot.groups import find_group, group_doors, suggest_targets
 from bot.logs import bind_request, new_request_id
-from bot.models import Door, DoorGroup, LockBatch, LockRequest, LockStatus, utcnow
+from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
 from bot.ports import (
     Attempt,
     BackendError,
@@ -148,13 +148,20 @@ class LockService:
     # -- intake: runs before the ack, so it only touches the database ------------------------
 
     async def submit(
-        self, requester: Requester, text: str, request_id: str | None = None
+        self,
+        requester: Requester,
+        text: str,
+        request_id: str | None = None,
+        *,
+        as_group: bool = False,
     ) -> Submission | GroupSubmission:
+        """Record a lock request. `as_group` records even a single door as a group of one, as
+        schedules do, so that every run tells its outcome the same way."""
         request_id = request_id or new_request_id()
         bind_request(request_id)
         for attempt in range(3):
             try:
-                submission = await self._record(requester, text, request_id)
+                submission = await self._record(requester, text, request_id, as_group)
                 break
             except sa.exc.IntegrityError:
                 # Another request for the door became the one in flight between our read and
@@ -188,7 +195,7 @@ class LockService:
         return submission
 
     async def _record(
-        self, requester: Requester, text: str, request_id: str
+        self, requester: Requester, text: str, request_id: str, as_group: bool = False
     ) -> Submission | GroupSubmission:
         now = utcnow()
         row = LockRequest(
@@ -205,9 +212,19 @@ class LockService:
         leader: LockRequest | None = None
         async with self.db.writing() as session:
             door = await find_door(session, text)
-            over_limit = self.rate_limit and await self._over_limit(session, requester.user_id, now)
+            # A schedule's runs are not its creator's typing: they never count against them.
+            limited = self.rate_limit and requester.source != "schedule"
+            over_limit = limited and await self._over_limit(session, requester.user_id, now)
             if door is None and not over_limit and (group := await find_group(session, text)):
-                return await self._record_group(session, requester, text, request_id, group)
+                assert group.id is not None
+                doors = await group_doors(session, group.id)
+                return await self._record_group(
+                    session, requester, text, request_id, group.name, group.id, doors
+                )
+            if door is not None and as_group:
+                return await self._record_group(
+                    session, requester, text, request_id, door.name, None, [door]
+                )
             if over_limit:
                 row.status, row.error_type = LockStatus.REJECTED, "rate_limited"
             elif door is None or door.id is None:
@@ -256,22 +273,22 @@ class LockService:
         requester: Requester,
         text: str,
         request_id: str,
-        group: DoorGroup,
+        name: str,
+        group_id: int | None,
+        doors: list[Door],
     ) -> GroupSubmission:
-        assert group.id is not None
         now = utcnow()
         batch = LockBatch(
             request_id=request_id,
             source=requester.source,
             user_id=requester.user_id,
             text=text,
-            group_id=group.id,
-            group_name=group.name,
+            group_id=group_id,
+            group_name=name,
             channel_id=requester.channel_id,
             response_url=requester.response_url,
             created_at=now,
         )
-        doors = await group_doors(session, group.id)
         user = requester.user_id
         blocked = [
             door.name

@@ -16,9 +16,12 @@ from slack_sdk.errors import SlackApiError
 from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.db import Database, migrate_async
+from bot.leadership import leadership_for
 from bot.locking import LockService, Timing
 from bot.ports import GroupDirectory, Notifier
+from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
+from bot.schedules import Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
 from bot.slack.groups import SlackGroups
@@ -100,11 +103,17 @@ class Bot:
         self.requested_port = port
         self.port = port
         self.client = slack_client(settings)
-        self.runtime = Runtime.build(
-            settings,
-            SlackNotifier(self.client, settings.alert_channel, settings.admins),
-            SlackGroups(self.client),
+        notifier = SlackNotifier(self.client, settings.alert_channel, settings.admins)
+        self.runtime = Runtime.build(settings, notifier, SlackGroups(self.client))
+        self.schedule_runner = ScheduleRunner(
+            self.runtime.db,
+            self.runtime.service,
+            self.runtime.scheduler,
+            notifier,
+            leadership_for(settings.database_url),
+            grace_s=settings.schedule_grace_s,
         )
+        self.schedules = Schedules(self.runtime.service.access, self.schedule_runner.reload)
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._background: set[asyncio.Task[None]] = set()
@@ -128,6 +137,8 @@ class Bot:
             signing_secret=self.settings.slack_signing_secret.get_secret_value(),
             admins=self.settings.admins,
             devices=self.runtime.backend,
+            schedules=self.schedules,
+            default_timezone=self.settings.timezone,
         )
         self.probes.migrated = True
         self._runner = web.AppRunner(
@@ -139,6 +150,7 @@ class Bot:
         self.port = int(sock.getsockname()[1])
         await web.SockSite(self._runner, sock).start()
         await self.runtime.start()
+        self.schedule_runner.start()
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -185,6 +197,7 @@ class Bot:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.schedule_runner.close()
         await self.runtime.close()
         if self.client.session is not None:
             await self.client.session.close()

@@ -79,6 +79,19 @@ class Scheduler:
             func, IntervalTrigger(seconds=interval_s), id=key, replace_existing=True
         )
 
+    def at(self, key: str, trigger: Any, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run `func` whenever `trigger` fires (a schedule's cron trigger)."""
+        self._scheduler.add_job(
+            self._tracked,
+            trigger,
+            args=(func, *args),
+            id=key,
+            replace_existing=True,
+            # Catching up is the runner's job (it knows about downtime); never run twice here.
+            misfire_grace_time=1,
+            coalesce=True,
+        )
+
     def cancel(self, key: str) -> None:
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(key)

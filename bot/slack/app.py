@@ -23,20 +23,25 @@ from bot.locking import GroupSubmission, LockService, Requester, Submission
 from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus
 from bot.ports import DeviceReader
+from bot.schedules import Schedules
 from bot.slack import messages, picker, views
 from bot.slack.admin_commands import run_admin
 from bot.slack.commands import (
     Admin,
+    ChangeSchedule,
     Command,
     Help,
     History,
     Invalid,
+    ListSchedules,
     ListTargets,
     Lock,
     Pick,
+    Schedule,
     Status,
     parse,
 )
+from bot.slack.schedule_commands import ScheduleCommands
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +63,17 @@ class Reply:
 class SlackCommands:
     """Turns what a person did in Slack into the service's calls, and the outcome into words."""
 
-    def __init__(self, service: LockService, devices: DeviceReader, admins: frozenset[str]) -> None:
+    def __init__(
+        self,
+        service: LockService,
+        devices: DeviceReader,
+        admins: frozenset[str],
+        schedules: ScheduleCommands,
+    ) -> None:
         self.service = service
         self.devices = devices
         self.admins = admins
+        self.schedules = schedules
 
     async def names_target(self, text: str) -> bool:
         async with self.service.db.session() as session:
@@ -72,9 +84,8 @@ class SlackCommands:
     ) -> tuple[Reply | None, str]:
         """Answer one /lock; returns the reply and the command's kind for the metrics."""
         user = str(body["user_id"])
-        if isinstance(command, ListTargets | Status | History | Admin) and await self.names_target(
-            raw
-        ):
+        keyword = ListTargets | Status | History | Admin | Schedule | ListSchedules | ChangeSchedule
+        if isinstance(command, keyword) and await self.names_target(raw):
             command = Lock(raw)  # a door called "Status Room" is still a door
         match command:
             case Help():
@@ -94,6 +105,13 @@ class SlackCommands:
                     self.service, self.devices, user, body.get("channel_id"), args
                 )
                 return Reply(text), "admin"
+            case Schedule(target, when):
+                channel = str(body.get("channel_id") or user)
+                return Reply(await self.schedules.add(user, channel, target, when)), "schedule"
+            case ListSchedules():
+                return Reply(await self.schedules.list(user)), "schedules"
+            case ChangeSchedule(action, schedule_id):
+                return Reply(await self.schedules.change(user, action, schedule_id)), action
             case Lock(target):
                 requester = Requester(
                     user_id=user,
@@ -164,6 +182,8 @@ def build_app(
     signing_secret: str | None,
     admins: frozenset[str],
     devices: DeviceReader,
+    schedules: Schedules,
+    default_timezone: str = "UTC",
 ) -> AsyncApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
@@ -172,7 +192,12 @@ def build_app(
         signing_secret=signing_secret or None,
         process_before_response=True,
     )
-    slack = SlackCommands(service, devices, admins)
+    slack = SlackCommands(
+        service,
+        devices,
+        admins,
+        ScheduleCommands(service.db, schedules, client, default_timezone),
+    )
 
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:

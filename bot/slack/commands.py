@@ -7,6 +7,9 @@
     /lock status <door|group>   → Status
     /lock history [door] [N]    → History
     /lock admin <…>             → Admin (parsed further by bot.slack.admin_commands)
+    /lock schedule <door|group> <when>   → Schedule (`<when>`: see bot.when)
+    /lock schedules             → ListSchedules
+    /lock unschedule|pause|resume <id>   → ChangeSchedule
 
 A keyword wins over a door of the same name only when the rest does not name a door exactly;
 the listener checks that (`keyword_or_door`), since it needs the database.
@@ -61,12 +64,49 @@ class Admin:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    target: str
+    when: str
+
+
+@dataclass(frozen=True)
+class ListSchedules:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeSchedule:
+    action: str  # unschedule | pause | resume
+    schedule_id: int
+
+
+@dataclass(frozen=True)
 class Invalid:
     reason: str
 
 
-Command = Help | Pick | Lock | ListTargets | Status | History | Admin | Invalid
-KEYWORDS = frozenset({"help", "list", "status", "history", "admin"})
+Command = (
+    Help
+    | Pick
+    | Lock
+    | ListTargets
+    | Status
+    | History
+    | Admin
+    | Schedule
+    | ListSchedules
+    | ChangeSchedule
+    | Invalid
+)
+KEYWORDS = frozenset(
+    {"help", "list", "status", "history", "admin", "schedule", "schedules", "unschedule"}
+    | {"pause", "resume"}
+)
+# Where the `<when>` of `/lock schedule <target> <when>` starts, when the target is not quoted.
+_WHEN_STARTS = frozenset(
+    {"every", "daily", "weekdays", "weekends", "weekday", "weekend", "at", "cron", "on"}
+)
+_SCHEDULE_EXAMPLE = "For example `/lock schedule front door every weekday at 22:00`."
 
 
 def clean(text: str) -> str:
@@ -103,7 +143,33 @@ def parse(text: str | None) -> Command:
             return _history(rest)
         case "admin":
             return Admin(rest)
+        case "schedule":
+            return _schedule(rest)
+        case "schedules":
+            return ListSchedules() if not rest else Lock(raw)
+        case "unschedule" | "pause" | "resume" as action:
+            number = rest.removeprefix("#")
+            if not number.isdigit():
+                return Invalid(
+                    f"Which schedule? For example `/lock {action} 3`; `/lock schedules` lists them."
+                )
+            return ChangeSchedule(action, int(number))
     return Lock(raw)
+
+
+def _schedule(rest: str) -> Schedule | Invalid:
+    if rest.startswith('"') and '"' in rest[1:]:
+        target, _, when = rest[1:].partition('"')
+        target, when = target.strip(), when.strip()
+    else:
+        words = rest.split(" ")
+        cut = next((i for i, w in enumerate(words) if i and w.casefold() in _WHEN_STARTS), None)
+        if cut is None:
+            return Invalid(f"Say what to lock and when. {_SCHEDULE_EXAMPLE}")
+        target, when = " ".join(words[:cut]), " ".join(words[cut:])
+    if not target or not when:
+        return Invalid(f"Say what to lock and when. {_SCHEDULE_EXAMPLE}")
+    return Schedule(target, when)
 
 
 def _history(rest: str) -> History | Invalid:

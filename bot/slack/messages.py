@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.models import LockBatch, LockRequest, LockStatus
+from bot.models import LockBatch, LockRequest, LockStatus, Schedule
 
 _OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
 _NEXT_STEP = {
@@ -105,21 +108,33 @@ def group_name(batch: LockBatch) -> str:
     return f"*{escape(batch.group_name or batch.text)}*"
 
 
+def mention(user_id: str) -> str:
+    """A Slack user as a mention; a terminal operator (`cli:alice`) as plain text."""
+    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else escape(user_id)
+
+
 def asker(batch: LockBatch) -> str:
-    return f"<@{batch.user_id}>" if batch.source == "slack" else escape(batch.user_id)
+    return mention(batch.user_id)
 
 
 def group_started(batch: LockBatch, doors: int) -> str:
-    return (
-        f"🔒 Locking {group_name(batch)} ({doors} door{'' if doors == 1 else 's'}) "
-        f"for {asker(batch)}…"
-    )
+    count = f"{doors} door{'' if doors == 1 else 's'}"
+    if batch.source == "schedule":
+        return f"⏰ Scheduled lock: {group_name(batch)} ({count}), set by {asker(batch)}…"
+    return f"🔒 Locking {group_name(batch)} ({count}) for {asker(batch)}…"
 
 
 def group_root_final(batch: LockBatch) -> str:
     seconds = batch.elapsed_s or 0.0
     took = f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
     summary = escape(batch.summary or "")
+    if batch.source == "schedule":
+        mark = "⏰" if batch.status is LockStatus.LOCKED else "⚠️"
+        tail = "" if batch.status is LockStatus.LOCKED else "; details in the thread"
+        return (
+            f"{mark} Scheduled lock: {group_name(batch)}, {summary}. Set by {asker(batch)}, "
+            f"took {took}{tail}."
+        )
     if batch.status is LockStatus.LOCKED:
         return f"✅ {group_name(batch)}: {summary}. Asked by {asker(batch)}, took {took}."
     return (
@@ -259,6 +274,39 @@ def intake_failed() -> str:
 
 def invalid(reason: str) -> str:
     return f"⚠️ {escape(reason)} Try `/lock help`."
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+def schedule_missed(schedule: Schedule, missed: Sequence[datetime], more: bool) -> str:
+    target = f"*{escape(schedule.target)}*"
+    last = _local(missed[-1], schedule.timezone)
+    if len(missed) == 1:
+        runs = f"the {last} run"
+    else:
+        count = f"{len(missed)}{'+' if more else ''}"
+        runs = f"{count} runs, from {_local(missed[0], schedule.timezone)} to {last}"
+    return (
+        f"⏰❗ Schedule {schedule.id} (lock {target}) missed {runs} ({escape(schedule.timezone)}): "
+        "the bot was down. Nothing was locked then; check the door, or run `/lock "
+        f"{escape(schedule.target.lower())}` now."
+    )
+
+
+def schedule_not_run(schedule: Schedule, reason: str) -> str:
+    target = f"*{escape(schedule.target)}*"
+    if reason == "gone":
+        why = "its door or group no longer exists"
+    elif reason == "empty_group":
+        why = "the group has no doors"
+    else:
+        why = f"{mention(schedule.created_by)} may no longer lock {escape(reason)}"
+    return (
+        f"⏰🚫 Schedule {schedule.id} did not lock {target}: {why}. Ask an admin, or remove it "
+        f"with `/lock unschedule {schedule.id}`."
+    )
 
 
 def nothing_to_lock(admins: Sequence[str]) -> str:

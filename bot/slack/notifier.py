@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.models import LockBatch, LockRequest, LockStatus
+from bot.models import LockBatch, LockRequest, LockStatus, Schedule
 from bot.ports import MessageRef, Progress
 from bot.slack import messages
 
@@ -152,6 +153,20 @@ class SlackNotifier:
                 "alert_channel",
                 messages.alert_channel_broken(self.alert_channel, slack_error(error)),
             )
+
+    async def schedule_missed(self, schedule: Schedule, missed: list[datetime], more: bool) -> None:
+        await self._schedule_notice(schedule, messages.schedule_missed(schedule, missed, more))
+
+    async def schedule_not_run(self, schedule: Schedule, reason: str) -> None:
+        await self._schedule_notice(schedule, messages.schedule_not_run(schedule, reason))
+
+    async def _schedule_notice(self, schedule: Schedule, text: str) -> None:
+        """In the schedule's channel, and in the alert channel: nobody may be watching either."""
+        for channel in dict.fromkeys(c for c in (schedule.channel_id, self.alert_channel) if c):
+            try:
+                await self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+            except SlackApiError as error:
+                log.warning("schedule notice to %s failed: %s", channel, slack_error(error))
 
     async def notify_admins(self, topic: str, text: str) -> None:
         """DM every admin about `topic`, unless they heard about it recently."""

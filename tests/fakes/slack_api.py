@@ -68,6 +68,7 @@ class FakeSlack:
         # The bot token's scopes, sent like Slack as the `x-oauth-scopes` header of auth.test.
         self.scopes: set[str] = set(scopes)
         self.unknown_users: set[str] = set()  # users.info answers user_not_found for these
+        self.timezones: dict[str, str] = {}  # users.info's tz per user (default Europe/Berlin)
         self.deleted_users: set[str] = set()  # users.info answers with `"deleted": true`
         self.calls: list[Call] = []
         self.sockets: list[web.WebSocketResponse] = []  # open Socket Mode connections, oldest first
@@ -394,7 +395,8 @@ class FakeSlack:
         name = f"user_{str(user_id).lower()}"
         deleted = user_id in self.deleted_users
         return {"ok": True, "user": {"id": user_id, "team_id": "T1", "name": name,
-                "real_name": name, "tz": "Europe/Berlin", "tz_label": "Central European Time",
+                "real_name": name, "tz": self.timezones.get(str(user_id), "Europe/Berlin"),
+                "tz_label": "a time zone",
                 "tz_offset": 3600, "is_bot": False, "deleted": deleted}}  # fmt: skip
 
     def _usergroup_users(self, args: Json) -> Json:

@@ -1,0 +1,238 @@
+"""Runs the schedules: one APScheduler cron job per active schedule, on the leader only.
+
+Every fire goes through `catch_up`, which looks at all the fire times since the schedule was
+last covered: the newest one runs if it is within the grace time (late, once), anything older is
+reported as missed. Each fire time is claimed by inserting its `schedule_run` row first, and the
+row's unique key makes the claim win once, so a run never happens twice: not after a restart,
+not when two replicas overlap during a failover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot import metrics
+from bot.db import Database
+from bot.doors import find_door
+from bot.groups import find_group
+from bot.leadership import Leadership
+from bot.locking import GroupSubmission, LockService, Requester
+from bot.models import Door, DoorGroup, Schedule, ScheduleRun, utcnow
+from bot.scheduler import Scheduler
+from bot.schedules import when_of
+
+log = logging.getLogger(__name__)
+CATCH_UP_MAX = 1000  # fire times looked at after downtime; beyond that they are just counted
+ELECTION_EVERY_S = 1.0
+RELOAD_EVERY_S = 5.0  # the safety net behind LISTEN/NOTIFY, and how SQLite sees CLI changes
+
+
+class ScheduleNotifier(Protocol):
+    async def schedule_missed(
+        self, schedule: Schedule, missed: list[datetime], more: bool
+    ) -> None: ...
+
+    async def schedule_not_run(self, schedule: Schedule, reason: str) -> None: ...
+
+
+def job_key(schedule_id: int) -> str:
+    return f"schedule:{schedule_id}"
+
+
+class ScheduleRunner:
+    def __init__(
+        self,
+        db: Database,
+        service: LockService,
+        scheduler: Scheduler,
+        notifier: ScheduleNotifier,
+        leadership: Leadership,
+        grace_s: float = 600.0,
+    ) -> None:
+        self.db = db
+        self.service = service
+        self.scheduler = scheduler
+        self.notifier = notifier
+        self.leadership = leadership
+        self.grace = timedelta(seconds=grace_s)
+        self.leading = False
+        self._jobs: dict[int, tuple[str, str]] = {}  # schedule id → (cron, timezone) scheduled
+        self._task: asyncio.Task[None] | None = None
+        self._reload_lock = asyncio.Lock()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._lead())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._drop_jobs()
+        await self.leadership.close()
+
+    async def _lead(self) -> None:
+        while True:
+            try:
+                if await self.leadership.try_lead():
+                    if not self.leading:
+                        log.info("this replica now runs the schedules")
+                        self.leading = True
+                        metrics.LEADER.set(1)
+                    await self.reload()
+                    if await self.leadership.wait_for_change(RELOAD_EVERY_S):
+                        continue
+                if self.leading:
+                    log.warning("lost the scheduler leadership; another replica takes over")
+                    self.leading = False
+                    metrics.LEADER.set(0)
+                    self._drop_jobs()
+                await asyncio.sleep(ELECTION_EVERY_S)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the schedule runner failed; retrying")
+                await asyncio.sleep(ELECTION_EVERY_S)
+
+    def _drop_jobs(self) -> None:
+        for schedule_id in list(self._jobs):
+            self.scheduler.cancel(job_key(schedule_id))
+        self._jobs.clear()
+
+    async def reload(self) -> None:
+        """Make the jobs match the rows. New and changed schedules catch up first (after
+        downtime that runs a late fire or reports missed ones)."""
+        if not self.leading:
+            return
+        async with self._reload_lock:
+            async with self.db.session() as session:
+                rows = (
+                    await session.exec(select(Schedule).where(col(Schedule.paused).is_(False)))
+                ).all()
+            wanted = {row.id: row for row in rows if row.id is not None}
+            for schedule_id in set(self._jobs) - set(wanted):
+                self.scheduler.cancel(job_key(schedule_id))
+                del self._jobs[schedule_id]
+            for schedule_id, schedule in wanted.items():
+                shape = (schedule.cron, schedule.timezone)
+                if self._jobs.get(schedule_id) == shape:
+                    continue
+                await self.catch_up(schedule_id)
+                self.scheduler.at(
+                    job_key(schedule_id), when_of(schedule).trigger(), self.fire, schedule_id
+                )
+                self._jobs[schedule_id] = shape
+
+    async def fire(self, schedule_id: int) -> None:
+        if self.leading:
+            await self.catch_up(schedule_id)
+
+    async def catch_up(self, schedule_id: int) -> None:
+        async with self.db.session() as session:
+            schedule = await session.get(Schedule, schedule_id)
+        if schedule is None or schedule.paused:
+            return
+        now = utcnow()
+        times, more = self._fire_times(schedule, now)
+        if not times:
+            return
+        due: datetime | None = times[-1]
+        missed = times[:-1]
+        assert due is not None
+        if now - due > self.grace:
+            missed, due = times, None
+        if missed and await self._claim(schedule_id, missed[-1], "missed"):
+            metrics.SCHEDULE_MISSES.inc(len(missed))
+            log.warning(
+                "schedule %s missed %d run(s), the last at %s", schedule_id, len(missed), missed[-1]
+            )
+            await self._say(self.notifier.schedule_missed(schedule, missed, more))
+        if due is not None:
+            late = now - due > timedelta(seconds=60)
+            run_id = await self._claim(schedule_id, due, "late" if late else "ran")
+            if run_id is not None:
+                await self._run(schedule, run_id)
+        async with self.db.writing() as session:
+            await session.exec(
+                sa.update(Schedule)
+                .where(col(Schedule.id) == schedule_id, col(Schedule.covered_until) < now)
+                .values(covered_until=now)
+            )
+            await session.commit()
+
+    def _fire_times(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], bool]:
+        trigger = when_of(schedule).trigger()
+        times: list[datetime] = []
+        previous = schedule.covered_until
+        while len(times) < CATCH_UP_MAX:
+            fire: datetime | None = trigger.get_next_fire_time(previous, previous)
+            if fire is None or fire > now:
+                return times, False
+            times.append(fire)
+            previous = fire
+        return times, True
+
+    async def _claim(self, schedule_id: int, fire_at: datetime, outcome: str) -> int | None:
+        """Insert the run's row; None when another replica (or an earlier life) already did."""
+        run = ScheduleRun(schedule_id=schedule_id, fire_at=fire_at, outcome=outcome)
+        try:
+            async with self.db.writing() as session:
+                session.add(run)
+                await session.commit()
+                return run.id
+        except sa.exc.IntegrityError:
+            log.info("schedule %s: the %s run was already claimed", schedule_id, fire_at)
+            return None
+
+    async def _run(self, schedule: Schedule, run_id: int) -> None:
+        metrics.SCHEDULE_RUNS.inc()
+        name = await self._current_name(schedule)
+        if name is None:
+            await self._say(self.notifier.schedule_not_run(schedule, "gone"))
+            return
+        requester = Requester(
+            user_id=schedule.created_by, source="schedule", channel_id=schedule.channel_id
+        )
+        submission = await self.service.submit(requester, name, as_group=True)
+        assert isinstance(submission, GroupSubmission)
+        batch = submission.batch
+        async with self.db.writing() as session:
+            await session.exec(
+                sa.update(ScheduleRun)
+                .where(col(ScheduleRun.id) == run_id)
+                .values(batch_id=batch.id, **({} if submission.accepted else {"outcome": "denied"}))
+            )
+            await session.commit()
+        if submission.accepted:
+            assert batch.id is not None
+            self.service.spawn(self.service.start_group(batch.id))
+        else:
+            why = ", ".join(submission.blocked) if submission.blocked else batch.error_type or ""
+            await self._say(self.notifier.schedule_not_run(schedule, why))
+
+    async def _current_name(self, schedule: Schedule) -> str | None:
+        """The target's name now: doors and groups may have been renamed since."""
+        async with self.db.session() as session:
+            row: Door | DoorGroup | None = None
+            if schedule.door_id is not None:
+                row = await session.get(Door, schedule.door_id)
+            elif schedule.group_id is not None:
+                row = await session.get(DoorGroup, schedule.group_id)
+            if row is None:
+                row = await find_door(session, schedule.target) or await find_group(
+                    session, schedule.target
+                )
+            return row.name if row else None
+
+    async def _say(self, call: Any) -> None:
+        try:
+            await call
+        except Exception:
+            log.exception("could not post a schedule notice")

@@ -1,0 +1,97 @@
+"""`/lock schedule`, `/lock schedules`, `/lock unschedule|pause|resume`: words around
+bot.schedules, shown only to the person who asked."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import Database
+from bot.schedules import ScheduleError, Schedules, ScheduleView
+from bot.slack.messages import escape, mention
+from bot.when import WhenError
+
+log = logging.getLogger(__name__)
+LIST_MAX = 30
+
+
+def when_local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+def line(item: ScheduleView) -> str:
+    s = item.schedule
+    state = "⏸️ paused" if s.paused else f"next {when_local(item.next_runs[0], s.timezone)}"
+    return (
+        f"`{item.id}` *{escape(s.target)}*: {escape(item.when.describe())}, {state}, "
+        f"in <#{s.channel_id}>, by {mention(s.created_by)}"
+    )
+
+
+async def user_timezone(client: AsyncWebClient, user_id: str, default: str) -> str:
+    """The person's Slack time zone, so "at 22:00" means their 22:00."""
+    try:
+        response = await client.users_info(user=user_id)
+        zone = (response.get("user") or {}).get("tz")
+        if isinstance(zone, str) and zone:
+            ZoneInfo(zone)
+            return zone
+    except (SlackApiError, ValueError, KeyError) as error:
+        log.warning("no Slack time zone for %s (%s); using %s", user_id, error, default)
+    return default
+
+
+class ScheduleCommands:
+    def __init__(
+        self, db: Database, schedules: Schedules, client: AsyncWebClient, default_timezone: str
+    ) -> None:
+        self.db = db
+        self.schedules = schedules
+        self.client = client
+        self.default_timezone = default_timezone
+
+    async def add(self, user_id: str, channel_id: str, target: str, when: str) -> str:
+        zone = await user_timezone(self.client, user_id, self.default_timezone)
+        try:
+            async with self.db.writing() as session:
+                item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
+        except (ScheduleError, WhenError) as error:
+            return f"⚠️ {escape(str(error))}"
+        runs = ", ".join(when_local(t, item.schedule.timezone) for t in item.next_runs)
+        return (
+            f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
+            f"{escape(item.when.describe())} and report here in <#{channel_id}>. "
+            f"Next runs: {runs}. Pause with `/lock pause {item.id}`, remove with "
+            f"`/lock unschedule {item.id}`."
+        )
+
+    async def list(self, user_id: str) -> str:
+        async with self.db.session() as session:
+            items = await self.schedules.visible(session, user_id)
+        if not items:
+            return (
+                "📭 No schedules you can see. Add one with "
+                "`/lock schedule front door every weekday at 22:00`."
+            )
+        lines = [line(item) for item in items[:LIST_MAX]]
+        if len(items) > LIST_MAX:
+            lines.append(f"…and {len(items) - LIST_MAX} more (`lockbot schedules list`).")
+        return "⏰ *Schedules*\n" + "\n".join(lines)
+
+    async def change(self, user_id: str, action: str, schedule_id: int) -> str:
+        try:
+            async with self.db.writing() as session:
+                if action == "unschedule":
+                    gone = await self.schedules.remove(session, user_id, schedule_id)
+                    return f"🗑️ Removed schedule `{schedule_id}` (*{escape(gone.target)}*)."
+                if action == "pause":
+                    item = await self.schedules.pause(session, user_id, schedule_id)
+                    return f"⏸️ Paused schedule `{item.id}`: *{escape(item.schedule.target)}*."
+                item = await self.schedules.resume(session, user_id, schedule_id)
+        except ScheduleError as error:
+            return f"⚠️ {escape(str(error))}"
+        return f"▶️ Resumed: {line(item)}"
