@@ -14,6 +14,7 @@ import logging
 from typing import Protocol
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from bot.db import sync_url
 from bot.schedules import CHANNEL
@@ -53,7 +54,15 @@ class SoleLeader:
 class PostgresLeader:
     def __init__(self, database_url: str) -> None:
         url = sync_url(database_url)
-        self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # A leader whose host vanishes (rather than its process) holds the lock until the server
+        # notices the dead connection; keepalives make that seconds, not the OS's two hours.
+        self.conninfo = make_conninfo(
+            url.set(drivername="postgresql").render_as_string(hide_password=False),
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+        )
         self._conn: psycopg.AsyncConnection | None = None
         self.leading = False
 
@@ -66,11 +75,17 @@ class PostgresLeader:
         except psycopg.OperationalError as error:
             log.warning("cannot reach PostgreSQL to run for scheduler leader: %s", error)
             return False
-        row = await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))).fetchone()
-        if not (row and row[0]):
+        try:
+            query = "SELECT pg_try_advisory_lock(%s)"
+            row = await (await conn.execute(query, (LOCK_KEY,))).fetchone()
+            if not (row and row[0]):
+                await conn.close()
+                return False
+            await conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            # Never leave a connection behind that might hold the lock with nobody leading.
             await conn.close()
-            return False
-        await conn.execute(f"LISTEN {CHANNEL}")
+            raise
         self._conn, self.leading = conn, True
         return True
 

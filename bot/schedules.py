@@ -189,4 +189,4 @@ CHANNEL = "lockbot_schedules"
 async def notify_change(session: AsyncSession) -> None:
     """Tell every replica's runner, through PostgreSQL, once the change commits."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(sa.text(f"NOTIFY {CHANNEL}"))
+        await (await session.connection()).execute(sa.text(f"NOTIFY {CHANNEL}"))

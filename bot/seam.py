@@ -27,7 +27,14 @@ from seam.seam import AsyncSeam
 
 from bot import metrics
 from bot.health import ServiceHealth
-from bot.ports import Attempt, AttemptStatus, BackendError, BackendErrorKind
+from bot.ports import (
+    Attempt,
+    AttemptStatus,
+    BackendError,
+    BackendErrorKind,
+    DeviceState,
+    Problem,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -136,6 +143,43 @@ def to_lock(device: Any) -> SeamLock:
     )
 
 
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _problems(items: Any, code_key: str) -> tuple[Problem, ...]:
+    """Seam's errors or warnings; codes the SDK has no class for arrive as plain mappings."""
+    out = []
+    for item in items or ():
+        code = getattr(item, code_key, None) or "unknown"
+        message = getattr(item, "message", None) or ""
+        out.append(Problem(code=str(code), message=str(message)))
+    return tuple(out)
+
+
+def to_device_state(device: Any, device_id: str) -> DeviceState:
+    """A lock's live state, free of SDK types; what a lock does not report stays None."""
+    properties = getattr(device, "properties", None)
+    battery = getattr(properties, "battery", None)
+    # Locks report `battery.level`, some also (or only) the older top-level `battery_level`.
+    level = getattr(battery, "level", None)
+    if level is None:
+        level = getattr(properties, "battery_level", None)
+    status = getattr(battery, "status", None)
+    return DeviceState(
+        device_id=str(getattr(device, "device_id", None) or device_id),
+        locked=_flag(getattr(properties, "locked", None)),
+        online=_flag(getattr(properties, "online", None)),
+        battery_level=(
+            float(level) if isinstance(level, int | float) and not isinstance(level, bool) else None
+        ),
+        battery_status=str(status) if status else None,
+        door_open=_flag(getattr(properties, "door_open", None)),
+        errors=_problems(getattr(device, "errors", None), "error_code"),
+        warnings=_problems(getattr(device, "warnings", None), "warning_code"),
+    )
+
+
 class SeamBackend:
     """LockBackend on Seam Connect. One long-lived client; close it on shutdown."""
 
@@ -199,6 +243,11 @@ class SeamBackend:
             ),
         )
         return to_attempt(raw)
+
+    async def get_lock(self, device_id: str) -> DeviceState:
+        """The lock as Seam sees it now. A read: never retried here, the person can ask again."""
+        device = await self._call("locks.get", lambda: self.client.locks.get(device_id=device_id))
+        return to_device_state(device, device_id)
 
     async def list_locks(self) -> list[SeamLock]:
         """Every lock in the workspace, page after page; thermostats, sensors and the like are

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bot.ports import Attempt, BackendError, BackendErrorKind
+from bot.ports import Attempt, BackendError, BackendErrorKind, DeviceState, Problem
 from bot.seam import SeamBackend
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -134,3 +134,85 @@ async def test_real_transport_redials_refused_connections_but_never_resends() ->
         await seam.lock_door("dev-1")
     assert caught.value.code == "seam_unreachable"
     await seam.close()
+
+
+def lock_body(properties: dict[str, object], **device: object) -> dict[str, object]:
+    lock = {
+        "device_id": "dev-1",
+        "device_type": "august_lock",
+        "display_name": "Front Door",
+        "properties": properties,
+        "errors": [],
+        "warnings": [],
+        **device,
+    }
+    return {"lock": lock, "device": lock, "ok": True}
+
+
+async def test_get_lock_reads_state_battery_door_and_problems() -> None:
+    seen: list[httpx.Request] = []
+    body = lock_body(
+        {
+            "locked": False,
+            "online": True,
+            "battery": {"level": 0.12, "status": "low"},
+            "door_open": True,
+        },
+        errors=[
+            {
+                "error_code": "hub_disconnected",
+                "message": "Hub is offline",
+                "is_device_error": True,
+                "created_at": "2025-01-01T00:00:00Z",
+            },
+            {"error_code": "brand_new_code", "message": "Something new"},  # no SDK class yet
+        ],
+        warnings=[{"warning_code": "power_saving_mode", "message": "Saving power"}],
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=body)
+
+    state = await backend(handler).get_lock("dev-1")
+    assert seen[0].url.path == "/locks/get"
+    assert seen[0].url.params["device_id"] == "dev-1"
+    assert state == DeviceState(
+        device_id="dev-1",
+        locked=False,
+        online=True,
+        battery_level=0.12,
+        battery_status="low",
+        door_open=True,
+        errors=(
+            Problem("hub_disconnected", "Hub is offline"),
+            Problem("brand_new_code", "Something new"),
+        ),
+        warnings=(Problem("power_saving_mode", "Saving power"),),
+    )
+
+
+async def test_get_lock_leaves_unreported_properties_unknown() -> None:
+    body = lock_body({"online": False, "battery_level": 0.5})
+    state = await backend(lambda _: httpx.Response(200, json=body)).get_lock("dev-1")
+    assert state == DeviceState(device_id="dev-1", online=False, battery_level=0.5)
+
+
+@pytest.mark.parametrize(
+    ("response", "kind", "code"),
+    [
+        (api_error(404, "device_not_found", "Device not found"), BackendErrorKind.NOT_FOUND, "device_not_found"),
+        (api_error(401, "unauthorized", "bad key"), BackendErrorKind.UNAUTHORIZED, "seam_unauthorized"),
+        (httpx.Response(503, text=""), BackendErrorKind.UNAVAILABLE, "seam_unavailable"),
+        (httpx.Response(200, json={"ok": True}), BackendErrorKind.UNAVAILABLE, "seam_bad_response"),
+    ],
+)
+async def test_get_lock_failures_map_to_backend_errors(
+    response: httpx.Response, kind: BackendErrorKind, code: str
+) -> None:
+    seam = backend(lambda _: response)
+    with pytest.raises(BackendError) as caught:
+        await seam.get_lock("dev-1")
+    assert (caught.value.kind, caught.value.code) == (kind, code)
+    # Seam answering "no such device" is Seam working; the others count against its health.
+    assert (seam.health.last_error is None) == (kind is BackendErrorKind.NOT_FOUND)
