@@ -168,16 +168,26 @@ class ScheduleRunner:
             await session.commit()
 
     def _fire_times(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], bool]:
+        """Fire times in (covered_until, now]; True when there were more than CATCH_UP_MAX, in
+        which case the list holds the oldest ones and then those within the grace time."""
         trigger = when_of(schedule).trigger()
-        times: list[datetime] = []
-        previous = schedule.covered_until
-        while len(times) < CATCH_UP_MAX:
-            fire: datetime | None = trigger.get_next_fire_time(previous, previous)
-            if fire is None or fire > now:
-                return times, False
-            times.append(fire)
-            previous = fire
-        return times, True
+
+        def scan(after: datetime, limit: int) -> list[datetime]:
+            times: list[datetime] = []
+            while len(times) < limit:
+                fire: datetime | None = trigger.get_next_fire_time(after, after)
+                if fire is None or fire > now:
+                    break
+                times.append(fire)
+                after = fire
+            return times
+
+        oldest = scan(schedule.covered_until, CATCH_UP_MAX)
+        if len(oldest) < CATCH_UP_MAX:
+            return oldest, False
+        # Long downtime on a frequent schedule: the newest fire may still be due.
+        recent = scan(max(oldest[-1], now - self.grace), CATCH_UP_MAX)
+        return oldest + recent, bool(recent) or scan(oldest[-1], 1) != []
 
     async def _claim(self, schedule_id: int, fire_at: datetime, outcome: str) -> int | None:
         """Insert the run's row; None when another replica (or an earlier life) already did."""
@@ -195,6 +205,7 @@ class ScheduleRunner:
         metrics.SCHEDULE_RUNS.inc()
         name = await self._current_name(schedule)
         if name is None:
+            await self._set_outcome(run_id, "gone")
             await self._say(self.notifier.schedule_not_run(schedule, "gone"))
             return
         requester = Requester(
@@ -216,6 +227,13 @@ class ScheduleRunner:
         else:
             why = ", ".join(submission.blocked) if submission.blocked else batch.error_type or ""
             await self._say(self.notifier.schedule_not_run(schedule, why))
+
+    async def _set_outcome(self, run_id: int, outcome: str) -> None:
+        async with self.db.writing() as session:
+            await session.exec(
+                sa.update(ScheduleRun).where(col(ScheduleRun.id) == run_id).values(outcome=outcome)
+            )
+            await session.commit()
 
     async def _current_name(self, schedule: Schedule) -> str | None:
         """The target's name now: doors and groups may have been renamed since."""

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -17,7 +19,7 @@ from bot.groups import find_group, group_doors, suggest_targets
 from bot.models import Door, DoorGroup, Schedule, utcnow
 from bot.when import When, parse_when
 
-ScheduleListener = Callable[[], Awaitable[None]]
+ScheduleListener = Callable[[], Coroutine[Any, Any, None]]
 
 
 class ScheduleError(ValueError):
@@ -84,12 +86,17 @@ class Schedules:
     def __init__(self, access: AccessPolicy, on_change: ScheduleListener | None = None) -> None:
         self.access = access
         self.on_change = on_change
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def _changed(self, session: AsyncSession) -> None:
         await notify_change(session)
         await session.commit()
         if self.on_change is not None:
-            await self.on_change()
+            # Later, not now: the caller may still hold the database's write lock, which the
+            # runner's catch-up needs too.
+            task = asyncio.get_running_loop().create_task(self.on_change())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def add(
         self,

@@ -52,6 +52,7 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]] | None = None
+    result: str = "answered"  # for the metrics: denied, rejected, joined, error…
 
     def payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "response_type": "ephemeral"}
@@ -136,7 +137,7 @@ class SlackCommands:
             submission = await self.service.submit(requester, target, request_id)
         except Exception:
             log.exception("could not record a /lock from %s", requester.user_id)
-            return Reply(messages.intake_failed())
+            return Reply(messages.intake_failed(), result="error")
         if isinstance(submission, GroupSubmission):
             return self._group_reply(submission)
         return self._door_reply(target, submission)
@@ -148,8 +149,11 @@ class SlackCommands:
             self.service.spawn(self.service.start_group(batch.id))
             return None
         if batch.status is LockStatus.DENIED:
-            return Reply(messages.group_denied(batch, submission.blocked, sorted(self.admins)))
-        return Reply(messages.group_empty(batch))
+            return Reply(
+                messages.group_denied(batch, submission.blocked, sorted(self.admins)),
+                result="denied",
+            )
+        return Reply(messages.group_empty(batch), result="rejected")
 
     def _door_reply(self, target: str, submission: Submission) -> Reply | None:
         request = submission.request
@@ -158,21 +162,23 @@ class SlackCommands:
             self.service.spawn(self.service.start(request.id))
             return None
         if submission.joined is not None:
-            return Reply(messages.joined(request, submission.joined))
+            return Reply(messages.joined(request, submission.joined), result="joined")
         match request.error_type:
             case "door_missing":
-                return Reply(messages.door_missing(request))
+                return Reply(messages.door_missing(request), result="rejected")
             case "wrong_channel":
-                return Reply(messages.wrong_channel(request, submission.channels))
+                return Reply(
+                    messages.wrong_channel(request, submission.channels), result="rejected"
+                )
             case "rate_limited":
-                return Reply(messages.rate_limited(self.service.rate_limit))
+                return Reply(messages.rate_limited(self.service.rate_limit), result="rejected")
         if request.status is LockStatus.DENIED:
-            return Reply(messages.denied(request, sorted(self.admins)))
+            return Reply(messages.denied(request, sorted(self.admins)), result="denied")
         text = messages.unknown_door(target, submission.suggestions)
         if not submission.suggestions:
-            return Reply(text)
+            return Reply(text, result="rejected")
         choices = [(name, name) for name in submission.suggestions]
-        return Reply(text, picker.buttons(messages.which_one(target), choices))
+        return Reply(text, picker.buttons(messages.which_one(target), choices), "rejected")
 
 
 def build_app(
@@ -213,7 +219,7 @@ def build_app(
             await ack()
         else:
             await ack(**reply.payload())
-        result = "accepted" if reply is None else "answered"
+        result = "accepted" if reply is None else reply.result
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
 
@@ -233,9 +239,7 @@ def build_app(
             user_id=str(user), channel_id=channel, response_url=body.get("response_url")
         )
         reply = await slack.lock(requester, target)
-        metrics.COMMANDS.labels(
-            kind="pick", result="accepted" if reply is None else "answered"
-        ).inc()
+        metrics.COMMANDS.labels(kind="pick", result=reply.result if reply else "accepted").inc()
         if reply is None:
             await respond(
                 text=messages.picked(target), replace_original=True, response_type="ephemeral"

@@ -38,6 +38,7 @@ async def add_grant(database_url: str, subject: str, door: str) -> None:
     db = Database(database_url)
     async with db.session() as s:
         await grant(s, subject, door)
+        await s.commit()
     await db.close()
 
 

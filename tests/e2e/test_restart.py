@@ -68,6 +68,7 @@ async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(
     async with db.session() as s:
         for n in range(1, 21):
             await add_door(s, f"Room {n}", (AUGUST_1, AUGUST_2, SCHLAGE)[n % 3])
+        await s.commit()
     await db.close()
     env = bot_env(database_url, seam.url, slack.api_url, LOCKBOT_LOCK_TIMEOUT="60",
                   LOCKBOT_ADMINS="UADMIN")

@@ -82,7 +82,7 @@ async def test_help_comes_back_in_the_ack(
     socket_bot: Bot, seam: SeamProxy, slack: FakeSlack
 ) -> None:
     ack = await slack.send_slash_command("help")
-    assert "`/lock <door>`" in ack["text"]
+    assert "`/lock <door or group>`" in ack["text"]
     assert "`/lock help`" in ack["text"]
     assert seam.calls == [] and slack.messages() == []
 

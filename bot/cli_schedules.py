@@ -1,0 +1,190 @@
+"""`lockbot schedules …`: recurring locks from the terminal, through the same operations as
+`/lock schedule…` (bot.schedules). The running bot picks changes up by itself: at once through
+NOTIFY on PostgreSQL, within its 5 s reload on SQLite, so nothing here talks to it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.config import Settings
+    from bot.ports import GroupDirectory
+    from bot.schedules import Schedules, ScheduleView
+
+T = TypeVar("T")
+
+schedules_app = typer.Typer(
+    help="Recurring locks: lock a door or group on a schedule, reporting in a Slack channel.",
+    no_args_is_help=True,
+)
+
+AsUser = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Create it for this Slack user ID (U…); it then runs only while they may lock "
+        "the target. Default: you, as cli:<login>.",
+    ),
+]
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M")
+
+
+def _describe(item: ScheduleView) -> str:
+    s = item.schedule
+    state = "paused" if s.paused else "active"
+    return (
+        f"{item.id}\t{s.target}\t{item.when.describe()}\t{state}\tin {s.channel_id}\t"
+        f"by {s.created_by}"
+    )
+
+
+def _next_runs(item: ScheduleView) -> str:
+    zone = item.schedule.timezone
+    if not item.next_runs:
+        return "  no runs while paused"
+    return "  next runs: " + ", ".join(_local(t, zone) for t in item.next_runs) + f" ({zone})"
+
+
+def _groups(config: Settings) -> GroupDirectory:
+    """Slack user groups when a bot token is set, so `--as U…` counts group grants as the bot
+    would at run time; without one, nothing is known about groups."""
+    if config.slack_bot_token.get_secret_value():
+        from bot.runtime import slack_client
+        from bot.slack.groups import SlackGroups
+
+        return SlackGroups(slack_client(config))
+    from bot.console import NoGroups
+
+    return NoGroups()
+
+
+def _schedules_run(
+    work: Callable[[AsyncSession, Schedules, str], Awaitable[T]], config: Settings | None = None
+) -> T:
+    """Migrate if needed, then run one Schedules operation as this terminal's operator, who is
+    an admin here (as for every other terminal command). Refusals become exit code 1."""
+    # Imported here: bot.cli imports this module to register it.
+    from bot.access import AccessPolicy
+    from bot.cli import fail, operator, run, settings
+    from bot.db import Database, migrate_async
+    from bot.schedules import ScheduleError, Schedules
+    from bot.when import WhenError
+
+    config = config or settings()
+    actor = operator()
+    policy = AccessPolicy(config.admins | {actor}, _groups(config))
+    # No on_change: the bot in another process learns of the change from the database.
+    schedules = Schedules(policy)
+
+    async def main() -> T:
+        await migrate_async(config.database_url)
+        db = Database(config.database_url)
+        try:
+            async with db.writing() as session:
+                return await work(session, schedules, actor)
+        finally:
+            await db.close()
+
+    try:
+        return run(main())
+    except (ScheduleError, WhenError) as error:
+        raise fail(str(error)) from None
+
+
+@schedules_app.command("add")
+def schedules_add(
+    target: Annotated[str, typer.Argument(help="A door or group name, e.g. \"Front Door\".")],
+    when: Annotated[
+        str, typer.Argument(help='e.g. "every weekday at 22:00" or "cron 0 22 * * 1-5".')
+    ],
+    channel: Annotated[
+        str, typer.Option("--channel", help="Slack channel ID (C…) the runs report in.")
+    ],
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="Time zone when WHEN names none (default: LOCKBOT_TIMEZONE)."),
+    ] = None,
+    as_user: AsUser = None,
+) -> None:
+    """Lock TARGET on a schedule; each run reports in --channel."""
+    from bot.access import is_user_id
+    from bot.cli import fail, settings
+
+    if as_user is not None and not is_user_id(as_user):
+        raise fail(f"--as takes a Slack user ID (U… or W…), not {as_user!r}")
+    config = settings()
+    zone = tz or config.timezone
+
+    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
+        creator = as_user or actor
+        return await schedules.add(session, creator, target, when, channel, zone)
+
+    item = _schedules_run(work, config)
+    s = item.schedule
+    typer.echo(
+        f"✓ schedule {item.id}: lock {s.target} {item.when.describe()}, reporting in "
+        f"{s.channel_id}, as {s.created_by}"
+    )
+    typer.echo(_next_runs(item))
+
+
+@schedules_app.command("list")
+def schedules_list() -> None:
+    """Every schedule: id, target, when, state, channel and creator."""
+
+    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> list[ScheduleView]:
+        return await schedules.visible(session, actor)
+
+    items = _schedules_run(work)
+    if not items:
+        typer.echo(
+            'No schedules yet. Add one with: lockbot schedules add "Front Door" '
+            '"every weekday at 22:00" --channel C0123456789'
+        )
+    for item in items:
+        typer.echo(_describe(item))
+        typer.echo(_next_runs(item))
+
+
+@schedules_app.command("remove")
+def schedules_remove(schedule_id: int) -> None:
+    """Remove a schedule; runs already made stay in the history."""
+
+    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> str:
+        return (await schedules.remove(session, actor, schedule_id)).target
+
+    target = _schedules_run(work)
+    typer.echo(f"✓ removed schedule {schedule_id} ({target})")
+
+
+@schedules_app.command("pause")
+def schedules_pause(schedule_id: int) -> None:
+    """Stop a schedule's runs until `resume`; runs in between are skipped, not reported."""
+
+    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
+        return await schedules.pause(session, actor, schedule_id)
+
+    item = _schedules_run(work)
+    typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+
+
+@schedules_app.command("resume")
+def schedules_resume(schedule_id: int) -> None:
+    """Run a paused schedule again, from its next fire time on."""
+
+    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
+        return await schedules.resume(session, actor, schedule_id)
+
+    item = _schedules_run(work)
+    typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+    typer.echo(_next_runs(item))
