@@ -6,21 +6,24 @@ import asyncio
 import getpass
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import access, doors
+from bot import access, admin, audit, doors, groups
 from bot.cli_config import config_app
+from bot.cli_schedules import schedules_app
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.logs import configure
+from bot.reports import sync_lines
 
 if TYPE_CHECKING:
     from bot.console import ConsoleNotifier
     from bot.locking import GroupSubmission, LockService
-    from bot.models import LockRequest
+    from bot.models import Door, LockRequest
 
 T = TypeVar("T")
 
@@ -29,9 +32,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 doors_app = typer.Typer(
     help="The doors lockbot knows, and their Seam device IDs.", no_args_is_help=True
 )
+groups_app = typer.Typer(
+    help="Door groups: several doors locked with one name.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(doors_app, name="doors")
+app.add_typer(groups_app, name="groups")
 app.add_typer(config_app, name="config")
+app.add_typer(schedules_app, name="schedules")
 
 
 def settings() -> Settings:
@@ -101,6 +109,23 @@ def db_upgrade() -> None:
     typer.echo("✓ database schema is current")
 
 
+def operator() -> str:
+    """Who the audit trail names for a change made at this terminal."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container user with no passwd entry and no $USER
+        return "cli:unknown"
+
+
+def admin_change(work: Callable[[AsyncSession, str], Awaitable[T]]) -> T:
+    """Run one bot.admin operation as this terminal's operator."""
+    actor = operator()
+    return with_session(lambda session: work(session, actor))
+
+
+# -- doors -----------------------------------------------------------------------------------
+
+
 @doors_app.command("add")
 def doors_add(
     name: str,
@@ -108,21 +133,27 @@ def doors_add(
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name.")] = None,
 ) -> None:
     """Add a door: its name in Slack and its Seam device ID."""
-    door = with_session(lambda s: doors.add_door(s, name, device_id, alias or []))
+    door = admin_change(lambda s, actor: admin.add_door(s, actor, name, device_id, alias or []))
     extra = f" (aliases: {', '.join(alias)})" if alias else ""
     typer.echo(f"✓ added {door.name} → {door.device_id}{extra}")
 
 
 @doors_app.command("list")
 def doors_list() -> None:
-    """Every door, its device ID and aliases."""
-    rows = with_session(doors.list_doors)
+    """Every door, its device ID, aliases and channel limit."""
+
+    async def work(session: AsyncSession) -> list[tuple[Door, list[str], list[str]]]:
+        rows = await doors.list_doors(session)
+        return [(d, a, await doors.door_channels(session, d.id or -1)) for d, a in rows]
+
+    rows = with_session(work)
     if not rows:
         typer.echo('No doors yet. Add one with: lockbot doors add "Front Door" DEVICE_ID')
-    for door, aliases in rows:
+    for door, aliases, channels in rows:
         extra = f"  (aliases: {', '.join(aliases)})" if aliases else ""
+        only = f"  (only from {', '.join(channels)})" if channels else ""
         missing = "  (missing from Seam)" if door.missing_at is not None else ""
-        typer.echo(f"{door.name}\t{door.device_id}{extra}{missing}")
+        typer.echo(f"{door.name}\t{door.device_id}{extra}{only}{missing}")
 
 
 @doors_app.command("sync")
@@ -138,97 +169,206 @@ def doors_sync(
     config = settings()
     require_seam(config)
 
-    async def work(session: AsyncSession) -> doors.SyncReport:
+    async def work(session: AsyncSession, actor: str) -> doors.SyncReport:
         async with seam_backend(
             config.seam_api_key.get_secret_value(),
             config.seam_endpoint,
             timeout_s=config.seam_timeout_s,
         ) as seam:
             locks = await seam.list_locks()
-        return await doors.sync_doors(session, locks, dry_run=dry_run)
+        return await admin.sync(session, actor, locks, dry_run=dry_run)
 
     try:
-        report = with_session(work)
+        report = admin_change(work)
     except BackendError as error:
         raise fail(f"could not list Seam's locks: {error.message} ({error.code})") from None
     for line in sync_lines(report):
         typer.echo(line)
 
 
-def sync_lines(report: doors.SyncReport) -> list[str]:
-    """One line per change, then a summary."""
-    out = [f"+ {d.name} ({d.device_id})" for d in report.added]
-    out += [f"~ {r.old} → {r.new} ({r.device_id}): renamed in Seam" for r in report.renamed]
-    out += [
-        f'= {d.name} ({d.device_id}): Seam calls it "{d.seam_name}", which another door or '
-        "alias already has"
-        for d in report.duplicates
-    ]
-    out += [f"↺ {d.name} ({d.device_id}) is back in Seam" for d in report.returned]
-    out += [
-        f"! {d.name} ({d.device_id}) is missing from Seam; locking it is refused until it returns"
-        for d in report.missing
-    ]
-    out += [
-        f'· {k.name} ({k.device_id}) keeps its name; Seam now calls it "{k.seam_name}"'
-        for k in report.kept
-    ]
-    counts = (
-        f"{len(report.added)} added, {len(report.renamed)} renamed, "
-        f"{len(report.missing)} missing, {len(report.returned)} back"
-    )
-    if report.duplicates:
-        n = len(report.duplicates)
-        counts += f", {n} duplicate name{'' if n == 1 else 's'} made unique"
-    locks = f"Seam lists {report.locks} lock{'' if report.locks == 1 else 's'}"
-    if report.dry_run:
-        out.append(f"✓ dry run, nothing written. {locks}: {counts}")
-    elif report.changed:
-        out.append(f"✓ {locks}: {counts}")
-    else:
-        out.append(f"✓ {locks}; the doors already match")
-    if report.still_missing:
-        names = ", ".join(f"{d.name} ({d.device_id})" for d in report.still_missing)
-        out.append(f"  still missing from Seam: {names}")
-    if report.added and not report.dry_run:
-        out.append('  new doors have no grants yet: lockbot grant SUBJECT "DOOR"')
-    return out
-
-
 @doors_app.command("remove")
 def doors_remove(name: str) -> None:
     """Remove a door, its aliases and its grants. Its lock history is kept."""
-    door = with_session(lambda s: doors.remove_door(s, name))
+    door = admin_change(lambda s, actor: admin.remove_door(s, actor, name))
     typer.echo(f"✓ removed {door.name}")
 
 
-@app.command("grant")
-def grant(
-    subject: Annotated[str, typer.Argument(help="Slack user (U…/W…) or user group (S…) ID.")],
-    door: Annotated[str, typer.Argument(help="Door name, or '*' for every door.")],
+@doors_app.command("rename")
+def doors_rename(name: str, new_name: str) -> None:
+    """Rename a door. `doors sync` keeps this name from now on, whatever Seam calls the lock."""
+
+    async def work(session: AsyncSession, actor: str) -> tuple[str, str]:
+        before = await doors.find_door(session, name)
+        old = before.name if before else name  # rename_door says so when there is none
+        door = await admin.rename_door(session, actor, name, new_name)
+        return old, door.name
+
+    old, new = admin_change(work)
+    typer.echo(f"✓ renamed {old} → {new}")
+
+
+@doors_app.command("alias")
+def doors_alias(name: str, alias: str) -> None:
+    """Give a door another name."""
+    door = admin_change(lambda s, actor: admin.add_alias(s, actor, name, alias))
+    typer.echo(f"✓ {alias.strip()} now means {door.name}")
+
+
+@doors_app.command("unalias")
+def doors_unalias(alias: str) -> None:
+    """Drop an alias."""
+    door = admin_change(lambda s, actor: admin.remove_alias(s, actor, alias))
+    typer.echo(f"✓ {alias} no longer means {door.name}")
+
+
+@doors_app.command("channels")
+def doors_channels(
+    name: str,
+    channel: Annotated[
+        list[str] | None, typer.Argument(help="Slack channel IDs (C… or G…).", show_default=False)
+    ] = None,
+    any_channel: Annotated[
+        bool, typer.Option("--any", help="Lift the limit: lock from any channel.")
+    ] = False,
 ) -> None:
-    """Allow a user or user group to lock a door."""
-    added = with_session(lambda s: access.grant(s, subject, door))
-    typer.echo(f"✓ {subject} may lock {door}" + ("" if added else " (already could)"))
+    """Let a door be locked from Slack only in these channels; with none, show its limit."""
+    if channel and any_channel:
+        raise fail("give channels or --any, not both")
+    if not channel and not any_channel:
+
+        async def show(session: AsyncSession) -> tuple[str, list[str]]:
+            door = await doors.existing_door(session, name)
+            return door.name, await doors.door_channels(session, door.id or -1)
+
+        door_name, now = with_session(show)
+    else:
+        wanted = [] if any_channel else (channel or [])
+        door, now = admin_change(lambda s, actor: admin.set_channels(s, actor, name, wanted))
+        door_name = door.name
+    if now:
+        typer.echo(f"✓ {door_name} may be locked only from {', '.join(now)}")
+    else:
+        typer.echo(f"✓ {door_name} may be locked from any channel")
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+def group_line(view: groups.GroupView) -> str:
+    return f"{view.group.name}\t{', '.join(d.name for d in view.doors) or '(no doors)'}"
+
+
+@groups_app.command("add")
+def groups_add(
+    name: str,
+    door: Annotated[
+        list[str] | None, typer.Argument(help="Doors to add.", show_default=False)
+    ] = None,
+) -> None:
+    """Make a group, or add doors to one. `lockbot lock NAME` then locks all its doors."""
+    view = admin_change(lambda s, actor: admin.add_group(s, actor, name, door or []))
+    typer.echo(f"✓ {group_line(view)}")
+
+
+@groups_app.command("list")
+def groups_list() -> None:
+    """Every group and its doors."""
+    views = with_session(groups.list_groups)
+    if not views:
+        typer.echo('No groups yet. Add one with: lockbot groups add "Floor 2" "Front Door"')
+    for view in views:
+        typer.echo(group_line(view))
+
+
+@groups_app.command("remove")
+def groups_remove(name: str) -> None:
+    """Remove a group and the grants that name it. Its doors stay."""
+    group = admin_change(lambda s, actor: admin.remove_group(s, actor, name))
+    typer.echo(f"✓ removed group {group.name}")
+
+
+@groups_app.command("remove-doors")
+def groups_remove_doors(name: str, door: list[str]) -> None:
+    """Take doors out of a group. The doors stay."""
+    view = admin_change(lambda s, actor: admin.remove_from_group(s, actor, name, door))
+    typer.echo(f"✓ {group_line(view)}")
+
+
+# -- access ----------------------------------------------------------------------------------
+
+Subject = Annotated[str, typer.Argument(help="Slack user (U…/W…) or user group (S…) ID.")]
+Target = Annotated[
+    str | None,
+    typer.Argument(help="Door, group, or '*' for every door.", show_default=False),
+]
+AdminFlag = Annotated[bool, typer.Option("--admin", help="Admin rights instead of a door.")]
+
+
+def grant_target(target: str | None, as_admin: bool) -> str | None:
+    """The TARGET for bot.admin: None means admin."""
+    if as_admin and target is not None:
+        raise fail("give a door, a group or '*', or --admin; not both")
+    if not as_admin and target is None:
+        raise fail("say what: a door, a group, '*' for every door, or --admin")
+    return target
+
+
+@app.command("grant")
+def grant(subject: Subject, target: Target = None, as_admin: AdminFlag = False) -> None:
+    """Allow a user or user group to lock a door, a group or every door; or to administer."""
+    what = grant_target(target, as_admin)
+    added = admin_change(lambda s, actor: admin.grant(s, actor, subject, what))
+    if what is None:
+        typer.echo(f"✓ {subject} is an admin" + ("" if added else " (already was)"))
+    else:
+        typer.echo(f"✓ {subject} may lock {what}" + ("" if added else " (already could)"))
 
 
 @app.command("revoke")
-def revoke(subject: str, door: str) -> None:
+def revoke(subject: Subject, target: Target = None, as_admin: AdminFlag = False) -> None:
     """Take back a grant."""
-    removed = with_session(lambda s: access.revoke(s, subject, door))
+    what = grant_target(target, as_admin)
+    removed = admin_change(lambda s, actor: admin.revoke(s, actor, subject, what))
+    if what is None:
+        still = subject in settings().admins
+        if not removed:
+            why = "; LOCKBOT_ADMINS makes them one, and only it can change that" if still else ""
+            raise fail(f"{subject} had no admin grant{why}")
+        typer.echo(
+            f"✓ {subject} is no longer an admin by grant"
+            + (" (still one through LOCKBOT_ADMINS)" if still else "")
+        )
+        return
     if not removed:
-        raise fail(f"{subject} had no grant for {door}")
-    typer.echo(f"✓ {subject} may no longer lock {door}")
+        raise fail(f"{subject} had no grant for {what}")
+    typer.echo(f"✓ {subject} may no longer lock {what}")
 
 
 @app.command("grants")
 def grants() -> None:
-    """Who may lock what."""
+    """Who may lock what (a door, 'NAME (group)' or '*'), and who is an admin."""
     rows = with_session(access.list_grants)
-    if not rows:
+    configured = sorted(settings().admins)
+    if not rows and not configured:
         typer.echo('No grants yet. Add one with: lockbot grant U0123ABCD "Front Door"')
-    for subject, door in rows:
-        typer.echo(f"{subject}\t{door}")
+    for subject, what in rows:
+        typer.echo(f"{subject}\t{what}")
+    for subject in configured:
+        typer.echo(f"{subject}\t{access.ADMIN_LABEL} (LOCKBOT_ADMINS)")
+
+
+@app.command("audit")
+def audit_log(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
+) -> None:
+    """The last changes to doors, groups and access: when, who, what. Newest first."""
+    events = with_session(lambda s: audit.recent(s, limit))
+    if not events:
+        typer.echo("No changes recorded yet.")
+    for event in events:
+        when = event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        detail = f"\t{event.detail}" if event.detail else ""
+        typer.echo(f"{when}\t{event.actor}\t{event.action}\t{event.target}{detail}")
 
 
 async def wait_until_final(service: LockService, request_id: int) -> LockRequest:

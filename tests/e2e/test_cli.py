@@ -172,9 +172,9 @@ async def test_doors_add_list_remove(cli: Cli, database_url: str, seam: SeamProx
     )
     assert same_name.code == 1
     assert same_name.out == ""
-    assert "'front-DOOR' already names a door or alias" in same_name.err
+    assert "'front-DOOR' already names a door, alias or group" in same_name.err
     assert taken_alias.code == 1
-    assert "'NORTH_entrance' already names a door or alias" in taken_alias.err
+    assert "'NORTH_entrance' already names a door, alias or group" in taken_alias.err
 
     doors = await all_rows(database_url, Door)
     assert [(d.name, d.key, d.device_id) for d in doors] == [
@@ -239,7 +239,7 @@ async def test_grant_revoke_and_grants(cli: Cli, database_url: str) -> None:
     assert "'bob' is not a Slack ID" in name.err
     assert "user ID (U… or W…)" in name.err and "user group ID (S…)" in name.err
     assert no_door.code == 1
-    assert "no door is called 'Side Door'" in no_door.err
+    assert "no door or group is called 'Side Door'" in no_door.err
     assert no_grant.code == 1
     assert "U0123ABCD had no grant for Back Door" in no_grant.err
     assert again.code == 0, again.err
