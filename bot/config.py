@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     schedule_grace_s: float = Field(600.0, ge=0, validation_alias="LOCKBOT_SCHEDULE_GRACE")
     # For schedules made where the user's Slack time zone is unknown (the terminal).
     timezone: str = Field("UTC", validation_alias="LOCKBOT_TIMEZONE")
+    # Seam events (#5): a webhook when this secret is set (HTTP mode), else the poller.
+    seam_webhook_secret: SecretStr = Field(SecretStr(""), validation_alias="SEAM_WEBHOOK_SECRET")
+    events_poll_s: float = Field(5.0, ge=0, validation_alias="LOCKBOT_EVENTS_POLL")  # 0: off
+    # A device that disconnects and reconnects within this many minutes flaps: one message.
+    flap_minutes: float = Field(10.0, gt=0, validation_alias="LOCKBOT_FLAP_MINUTES")
+    # An unlock within this many hours after a door's scheduled lock is flagged as unexpected.
+    locked_hours: float = Field(8.0, ge=0, validation_alias="LOCKBOT_LOCKED_HOURS")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
 
     # "auto": readable text on a terminal, one JSON object per line otherwise.
@@ -77,5 +84,6 @@ class Settings(BaseSettings):
             self.slack_signing_secret,
             self.slack_app_token,
             self.seam_api_key,
+            self.seam_webhook_secret,
         )
         return [s.get_secret_value() for s in values if s.get_secret_value()]

@@ -62,6 +62,9 @@ class Door(SQLModel, table=True):
     seam_name: str | None = Field(default=None, max_length=200)
     # When a sync last found the device gone from Seam; None while Seam lists it.
     missing_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where this door's device news goes (offline, battery, unlocked…); None: its group's, else
+    # LOCKBOT_ALERT_CHANNEL.
+    alert_channel: str | None = Field(default=None, max_length=32)
 
 
 class DoorAlias(SQLModel, table=True):
@@ -83,6 +86,7 @@ class DoorGroup(SQLModel, table=True):
     # Shares the namespace of door names and aliases: one name never means two things.
     key: str = Field(max_length=80, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    alert_channel: str | None = Field(default=None, max_length=32)  # for its doors' device news
 
 
 class GroupMember(SQLModel, table=True):
@@ -294,3 +298,74 @@ class ScheduleRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     outcome: str = Field(max_length=16)  # ran | late | missed | denied | gone
     batch_id: int | None = Field(default=None, foreign_key="lock_batch.id", ondelete="SET NULL")
+
+
+class SeamEvent(SQLModel, table=True):
+    """An event from Seam, by webhook or by polling, kept once: its id is the dedupe key."""
+
+    __tablename__ = "seam_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64, unique=True)
+    event_type: str = Field(max_length=80)
+    device_id: str | None = Field(default=None, max_length=120, index=True)
+    occurred_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    via: str = Field(max_length=16)  # webhook | poll
+    # What lockbot did with it: relayed, muted, suppressed (noise control), settled, ignored.
+    outcome: str = Field(default="", max_length=32)
+
+
+class EventCursor(SQLModel, table=True):
+    """Where the events poller is: it asks Seam for events since `since`, minus an overlap
+    that the seen event ids make harmless."""
+
+    __tablename__ = "event_cursor"
+
+    name: str = Field(primary_key=True, max_length=32)
+    since: datetime = Field(sa_type=UTCDateTime)
+
+
+class EventNotice(SQLModel, table=True):
+    """The last message posted about a device's connection or battery, so a flapping device
+    updates one message in place and a low battery is told at most once a day."""
+
+    __tablename__ = "event_notice"
+    __table_args__ = (sa.UniqueConstraint("device_id", "kind", name="uq_event_notice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(max_length=120)
+    kind: str = Field(max_length=16)  # connection | battery
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_type=UTCDateTime)  # the first event of this message
+    last_at: datetime = Field(sa_type=UTCDateTime)  # the latest event folded into it
+    count: int = Field(default=1)  # disconnects folded into it
+    text: str = Field(default="", max_length=2000)
+
+
+class EventMute(SQLModel, table=True):
+    """An event type nobody wants to hear about for a door, or for a group's doors."""
+
+    __tablename__ = "event_mute"
+    __table_args__ = (
+        sa.UniqueConstraint("event_type", "door_id", "group_id", name="uq_event_mute"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_type: str = Field(max_length=80)
+    door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="CASCADE")
+    group_id: int | None = Field(default=None, foreign_key="door_group.id", ondelete="CASCADE")
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class QuietHours(SQLModel, table=True):
+    """Hours when a channel hears only what cannot wait (tampering, unexpected unlocks)."""
+
+    __tablename__ = "quiet_hours"
+
+    channel_id: str = Field(primary_key=True, max_length=32)
+    start: str = Field(max_length=5)  # "22:00", local time
+    end: str = Field(max_length=5)  # "07:00"
+    timezone: str = Field(max_length=64)

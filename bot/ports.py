@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -88,6 +89,36 @@ class DeviceReader(Protocol):
     async def get_lock(self, device_id: str) -> DeviceState: ...
 
     async def list_locks(self) -> Sequence[ListedLock]: ...
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    """A Seam event, as the domain needs it (bot.seam translates the SDK's classes)."""
+
+    event_id: str
+    event_type: str  # device.disconnected, lock.unlocked, action_attempt.lock_door.succeeded…
+    occurred_at: datetime
+    device_id: str | None = None
+    action_attempt_id: str | None = None
+    method: str | None = None  # lock.locked / lock.unlocked: manual, keycode, remote, unknown…
+    error_type: str | None = None  # action_attempt.*.failed
+    error_message: str | None = None
+    battery_level: float | None = None  # 0.0 … 1.0
+    battery_status: str | None = None  # critical | low | good | full
+
+
+class EventSource(Protocol):
+    """Seam's event log, read by the poller when there is no webhook."""
+
+    async def list_events(self, since: datetime) -> Sequence[DeviceEvent]: ...
+
+
+class EventNotifier(Protocol):
+    """Posts device news; `update` edits an earlier post in place (a flapping device)."""
+
+    async def post(self, channel: str, text: str) -> MessageRef | None: ...
+
+    async def update(self, ref: MessageRef, text: str) -> None: ...
 
 
 class Progress(StrEnum):

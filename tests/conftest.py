@@ -13,6 +13,11 @@ from bot.db import Database, migrate, sync_url
 
 PG_URL = os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
 TABLES = (
+    "quiet_hours",
+    "event_mute",
+    "event_notice",
+    "event_cursor",
+    "seam_event",
     "schedule_run",
     "schedule",
     "lock_request",
