@@ -63,22 +63,27 @@ class Directory:
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Door names close to `text`, best first; clearly worse matches are left out."""
-        key = normalise(text)
-        if not key:
-            return []
-        scored = sorted(
-            ((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in self.by_key),
-            reverse=True,
-        )
-        best = scored[0][0] if scored else 0.0
-        close = [k for score, k in scored if score >= max(0.6, best - 0.15)]
-        partial = [k for k in self.by_key if key in k or k in key]
-        result: list[str] = []
-        for k in [*close, *partial]:
-            name = self.by_key[k].name
-            if name not in result:
-                result.append(name)
-        return result[:limit]
+        return closest(text, {k: door.name for k, door in self.by_key.items()}, limit)
+
+
+def closest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
+    """Names (by normalised key) close to `text`, best first; clearly worse ones are left out,
+    and a key that contains the text (or is contained in it) always counts."""
+    key = normalise(text)
+    if not key:
+        return []
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in names),
+        reverse=True,
+    )
+    best = scored[0][0] if scored else 0.0
+    close = [k for score, k in scored if score >= max(0.6, best - 0.15)]
+    partial = [k for k in names if key in k or k in key]
+    result: list[str] = []
+    for k in [*close, *partial]:
+        if names[k] not in result:
+            result.append(names[k])
+    return result[:limit]
 
 
 async def find_door(session: AsyncSession, text: str) -> Door | None:

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.doors import (
-    Directory,
     DoorError,
+    closest,
     find_door,
     load_directory,
     name_taken,
@@ -36,14 +36,9 @@ async def find_group(session: AsyncSession, text: str) -> DoorGroup | None:
 async def suggest_targets(session: AsyncSession, text: str, limit: int = 5) -> list[str]:
     """Door and group names close to `text`, best first."""
     directory = await load_directory(session)
-    doors = directory.suggest(text, limit)
-    groups = (await session.exec(select(DoorGroup))).all()
-    if groups:
-        names = Directory.build(
-            [Door(id=-(g.id or 0), name=g.name, key=g.key, device_id="") for g in groups], []
-        ).suggest(text, limit)
-        doors = [*doors, *names]
-    return doors[:limit]
+    names = {key: door.name for key, door in directory.by_key.items()}
+    names |= {g.key: g.name for g in (await session.exec(select(DoorGroup))).all()}
+    return closest(text, names, limit)
 
 
 async def group_doors(session: AsyncSession, group_id: int) -> list[Door]:
