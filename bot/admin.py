@@ -7,12 +7,13 @@ two can never drift apart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import access, audit, doors, groups
+from bot import access, audit, doors, events, groups
 from bot.doors import ListedLock, SyncReport
-from bot.models import Door, DoorGroup
+from bot.models import Door, DoorGroup, QuietHours
 
 
 async def add_door(
@@ -116,3 +117,77 @@ async def sync(
         # Written with the sync's own commit; a sync that changes nothing rolls it back.
         audit.record(session, actor, "doors.sync", "*", f"{len(locks)} devices listed")
     return await doors.sync_doors(session, locks, dry_run=dry_run)
+
+
+# -- device news (issue #5): mutes, alert channels, quiet hours ------------------------------
+
+
+async def mute_event(
+    session: AsyncSession, actor: str, name: str, event_type: str
+) -> tuple[Door | DoorGroup, str, bool]:
+    """Mute an event type for a door or group; returns it, the type, and False if already."""
+    kind = events.event_type(event_type)
+    target = await events.door_or_group(session, name)
+    added = await events.mute(session, actor, target, kind)
+    if added:
+        audit.record(session, actor, "event.mute", events.label(target), kind)
+    await session.commit()
+    return target, kind, added
+
+
+async def unmute_event(
+    session: AsyncSession, actor: str, name: str, event_type: str
+) -> tuple[Door | DoorGroup, str, bool]:
+    kind = events.event_type(event_type)
+    target = await events.door_or_group(session, name)
+    removed = await events.unmute(session, target, kind)
+    if removed:
+        audit.record(session, actor, "event.unmute", events.label(target), kind)
+    await session.commit()
+    return target, kind, removed
+
+
+async def set_alert_channel(
+    session: AsyncSession,
+    actor: str,
+    name: str,
+    channel: str | None,
+    *,
+    only: Literal["door", "group"] | None = None,
+) -> Door | DoorGroup:
+    """Send a door's or group's device news to `channel`; None: back to the default route.
+    `only` keeps the terminal's `doors alerts` from changing a group of that name, and back."""
+    if only == "door":
+        target: Door | DoorGroup = await doors.existing_door(session, name)
+    elif only == "group":
+        group = await groups.find_group(session, name)
+        if group is None:
+            raise doors.DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
+        target = group
+    else:
+        target = await events.door_or_group(session, name)
+    target.alert_channel = events.channel(channel) if channel is not None else None
+    session.add(target)
+    action = "group.alerts" if isinstance(target, DoorGroup) else "door.alerts"
+    audit.record(session, actor, action, target.name, channel or "default")
+    await session.commit()
+    return target
+
+
+async def set_quiet_hours(
+    session: AsyncSession, actor: str, channel: str, hours: str, timezone: str
+) -> QuietHours:
+    row = await events.set_quiet(session, channel, hours, timezone)
+    audit.record(
+        session, actor, "quiet.set", row.channel_id, f"{row.start}-{row.end} {row.timezone}"
+    )
+    await session.commit()
+    return row
+
+
+async def clear_quiet_hours(session: AsyncSession, actor: str, channel: str) -> bool:
+    removed = await events.clear_quiet(session, channel)
+    if removed:
+        audit.record(session, actor, "quiet.clear", channel)
+    await session.commit()
+    return removed

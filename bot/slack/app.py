@@ -103,7 +103,12 @@ class SlackCommands:
                 return Reply(await views.history(self.service, user, target, limit)), "history"
             case Admin(args):
                 text = await run_admin(
-                    self.service, self.devices, user, body.get("channel_id"), args
+                    self.service,
+                    self.devices,
+                    user,
+                    body.get("channel_id"),
+                    args,
+                    default_timezone=self.schedules.default_timezone,
                 )
                 return Reply(text), "admin"
             case Schedule(target, when):
