@@ -317,8 +317,8 @@ class SeamEvent(SQLModel, table=True):
 
 
 class EventCursor(SQLModel, table=True):
-    """Where the events poller is: it asks Seam for events since `since`, minus an overlap
-    that the seen event ids make harmless."""
+    """Where the events poller reads from next: the newest event it has seen minus an overlap
+    (late events), never past the time of its last read. Event ids make the overlap harmless."""
 
     __tablename__ = "event_cursor"
 

@@ -11,11 +11,14 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from seam.seam_webhook import SeamWebhook
 from slack_sdk.errors import SlackApiError
 
 from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.db import Database, migrate_async
+from bot.event_intake import EventHandler, EventPoller
+from bot.events import EventRelay
 from bot.leadership import leadership_for
 from bot.locking import LockService, Timing
 from bot.ports import GroupDirectory, Notifier
@@ -24,9 +27,10 @@ from bot.scheduler import Scheduler
 from bot.schedules import Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
+from bot.slack.event_notifier import SlackEventNotifier
 from bot.slack.groups import SlackGroups
 from bot.slack.notifier import SlackNotifier
-from bot.web import Probes, build_web_app
+from bot.web import SEAM_PATH, Probes, SeamWebhookIntake, build_web_app
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 8.0
@@ -114,6 +118,17 @@ class Bot:
             grace_s=settings.schedule_grace_s,
         )
         self.schedules = Schedules(self.runtime.service.access, self.schedule_runner.reload)
+        # Seam events (#5): one relay, fed by the webhook or, without one, by the poller.
+        self.relay: EventHandler = EventRelay(
+            self.runtime.db,
+            self.runtime.service,
+            SlackEventNotifier(self.client),
+            default_channel=settings.alert_channel,
+            flap_minutes=settings.flap_minutes,
+            locked_hours=settings.locked_hours,
+        )
+        self.seam_webhook = self._seam_webhook(settings)
+        self.poller: EventPoller | None = None
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._background: set[asyncio.Task[None]] = set()
@@ -123,6 +138,20 @@ class Bot:
             seam=self.runtime.backend.health,
             socket_connected=self._socket_connected if self.socket_mode else None,
         )
+
+    def _seam_webhook(self, settings: Settings) -> SeamWebhook | None:
+        """The webhook needs a public URL (HTTP mode) and the secret to check Seam's signature;
+        without both, the poller reads Seam's event log instead."""
+        secret = settings.seam_webhook_secret.get_secret_value()
+        if not secret or self.socket_mode:
+            return None
+        try:
+            return SeamWebhook(secret)
+        except Exception:  # binascii.Error, standardwebhooks' EmptyWebhookSecretError
+            raise StartupError(
+                "SEAM_WEBHOOK_SECRET is not a webhook signing secret; copy the whsec_… value "
+                "from the webhook's page in Seam's console"
+            ) from None
 
     async def start(self) -> None:
         await migrate_async(self.settings.database_url)
@@ -141,8 +170,12 @@ class Bot:
             default_timezone=self.settings.timezone,
         )
         self.probes.migrated = True
+        webhook = (
+            None if self.seam_webhook is None else SeamWebhookIntake(self.seam_webhook, self.relay)
+        )
         self._runner = web.AppRunner(
-            build_web_app(self.probes, None if self.socket_mode else bolt), access_log=None
+            build_web_app(self.probes, None if self.socket_mode else bolt, webhook),
+            access_log=None,
         )
         await self._runner.setup()
         # Binding the socket ourselves lets port 0 mean "any free port" and still tell which.
@@ -151,6 +184,15 @@ class Bot:
         await web.SockSite(self._runner, sock).start()
         await self.runtime.start()
         self.schedule_runner.start()
+        if self.seam_webhook is None:
+            self.poller = EventPoller(
+                self.runtime.db,
+                self.runtime.backend,
+                self.relay,
+                self.settings.events_poll_s,
+                is_leader=lambda: self.schedule_runner.leading,
+            )
+            self.poller.start()
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -170,11 +212,17 @@ class Bot:
             task = asyncio.get_running_loop().create_task(self._check_slack())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+        events = f"polling every {self.settings.events_poll_s:g} s"
+        if self.seam_webhook is not None:
+            events = f"webhook POST {SEAM_PATH}"
+        elif self.settings.events_poll_s <= 0:
+            events = "off"
         log.info(
-            "lockbot listening on http://%s:%d (%s)",
+            "lockbot listening on http://%s:%d (%s; Seam events: %s)",
             self.settings.host,
             self.port,
             "Socket Mode" if self.socket_mode else "HTTP: POST /slack/events",
+            events,
         )
 
     async def _check_slack(self) -> None:
@@ -197,6 +245,9 @@ class Bot:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        # Before the database closes: a poll under way finishes handing on its events.
+        if self.poller is not None:
+            await self.poller.stop()
         await self.schedule_runner.close()
         await self.runtime.close()
         if self.client.session is not None:

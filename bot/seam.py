@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -32,6 +33,7 @@ from bot.ports import (
     AttemptStatus,
     BackendError,
     BackendErrorKind,
+    DeviceEvent,
     DeviceState,
     Problem,
 )
@@ -39,6 +41,10 @@ from bot.ports import (
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _CONNECT_RETRIES = 2
+# Events asked for per `/events/list` call. The SDK returns a plain list (no paginator), so a full
+# page is followed by another at the next offset.
+EVENTS_PAGE = 500
+EVENTS_MAX_PAGES = 20  # a backlog beyond this waits for the next poll rather than stall this one
 
 
 def _retry_after(headers: httpx.Headers | None) -> float | None:
@@ -180,6 +186,77 @@ def to_device_state(device: Any, device_id: str) -> DeviceState:
     )
 
 
+def _field(source: Any, name: str) -> Any:
+    """One field of an SDK event, which is a dataclass for known types and a DeepAttrDict
+    (a mapping) for types newer than the SDK; either may lack the field."""
+    if isinstance(source, Mapping):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Seam's ISO 8601 strings (`…Z`) as aware UTC; a naive one is taken to be UTC already."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def to_device_event(sdk_event: Any, raw: Mapping[str, Any] | None = None) -> DeviceEvent | None:
+    """A Seam event as the domain's DeviceEvent; None when it has no id or type to act on.
+
+    `raw` is the event's JSON when we have it (the webhook): the SDK's classes keep only the
+    documented fields, and a failed attempt's `error` is not among them.
+    """
+
+    def get(name: str) -> Any:
+        value = _field(sdk_event, name)
+        if value is None and raw is not None:
+            value = raw.get(name)
+        return value
+
+    event_id, event_type = _text(get("event_id")), _text(get("event_type"))
+    if event_id is None or event_type is None:
+        return None
+    # An event that cannot be dated is still news; dating it on arrival is the best we can do.
+    occurred_at = (
+        _timestamp(get("occurred_at")) or _timestamp(get("created_at")) or datetime.now(UTC)
+    )
+    error = get("error")
+    # `device_battery_level` is the lock's own battery; `battery_level` may be a keypad's.
+    level = _number(get("device_battery_level"))
+    if level is None:
+        level = _number(get("battery_level"))
+    return DeviceEvent(
+        event_id=event_id,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        device_id=_text(get("device_id")),
+        action_attempt_id=_text(get("action_attempt_id")),
+        method=_text(get("method")) if event_type.startswith("lock.") else None,
+        error_type=_text(_field(error, "type")) if error is not None else None,
+        error_message=_text(_field(error, "message")) if error is not None else None,
+        battery_level=level,
+        battery_status=_text(get("battery_status")),
+    )
+
+
 class SeamBackend:
     """LockBackend on Seam Connect. One long-lived client; close it on shutdown."""
 
@@ -260,6 +337,33 @@ class SeamBackend:
 
         devices = await self._call("devices.list", walk)
         return [device for device in devices if device.is_lock]
+
+    async def list_events(self, since: datetime) -> list[DeviceEvent]:
+        """Seam's events since `since`, oldest first. A read; the poller asks again anyway.
+
+        The SDK's `events.list` has no paginator, only `limit` and an offset, so a full page is
+        followed by the next one, and paging stops as soon as a page brings nothing new (a server
+        that ignores the offset would otherwise be asked the same page for ever).
+        """
+        stamp = since.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+        async def walk() -> list[Any]:
+            seen: dict[str, Any] = {}
+            for page in range(EVENTS_MAX_PAGES):
+                batch = await self.client.events.list(
+                    since=stamp,
+                    limit=EVENTS_PAGE,
+                    unstable_offset=page * EVENTS_PAGE if page else None,
+                )
+                fresh = [e for e in batch if str(_field(e, "event_id")) not in seen]
+                seen.update((str(_field(e, "event_id")), e) for e in fresh)
+                if len(batch) < EVENTS_PAGE or not fresh:
+                    break
+            return list(seen.values())
+
+        raw = await self._call("events.list", walk)
+        events = [event for event in map(to_device_event, raw) if event is not None]
+        return sorted(events, key=lambda e: (e.occurred_at, e.event_id))
 
     async def close(self) -> None:
         await self.client.close()

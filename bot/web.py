@@ -1,24 +1,39 @@
-"""The HTTP side: Bolt's `POST /slack/events` (HTTP mode), and the probes and metrics (always)."""
+"""The HTTP side: Bolt's `POST /slack/events` and Seam's `POST /seam/webhook` (HTTP mode), and
+the probes and metrics (always)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from seam.exceptions import SeamInvalidWebhookPayloadError
+from seam.seam_webhook import SeamWebhook
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import col, func, select
+from svix.webhooks import WebhookVerificationError  # the SDK's SeamWebhookVerificationError
 
 from bot import metrics
 from bot.db import Database
+from bot.event_intake import EventHandler
 from bot.health import ServiceHealth
 from bot.models import LockRequest, LockStatus
+from bot.seam import to_device_event
 
+log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
+SEAM_PATH = "/seam/webhook"
+# Svix retries a message under the same svix-id for days, but the bursts that matter (a retry
+# racing a slow answer) come within minutes; older repeats fall through to the relay's dedupe.
+REPLAY_MEMORY_S = 600.0
+REPLAY_MEMORY_MAX = 10_000
 
 
 @dataclass
@@ -53,6 +68,58 @@ class Probes:
         }
 
 
+@dataclass
+class SeamWebhookIntake:
+    """Seam's webhook: a Svix-signed POST per event, handed to the relay once verified."""
+
+    verifier: SeamWebhook
+    relay: EventHandler
+    # svix-id → when it was handled (monotonic), so a redelivery costs no database work.
+    _handled: dict[str, float] = field(default_factory=dict)
+
+    def _seen(self, message_id: str) -> bool:
+        # Ids go in as they are handled, so the dict is oldest first: forget from the front.
+        expired = time.monotonic() - REPLAY_MEMORY_S
+        while self._handled:
+            oldest, at = next(iter(self._handled.items()))
+            if at >= expired and len(self._handled) <= REPLAY_MEMORY_MAX:
+                break
+            del self._handled[oldest]
+        return message_id in self._handled
+
+    async def receive(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = dict(request.headers)
+        try:
+            payload = body.decode("utf-8")
+            sdk_event = self.verifier.verify(payload, headers)
+        except SeamInvalidWebhookPayloadError as error:
+            # Signed by Seam but not an event we can read: retrying will not change that, so
+            # answer 2xx (Svix would retry anything else for days) and leave it to the log.
+            log.error("Seam webhook: a signed payload we cannot read (%s)", error)
+            return web.json_response({"ok": True, "outcome": "unreadable"})
+        except (WebhookVerificationError, ValueError) as error:
+            # ValueError: a signature header svix cannot even parse, or a body that is not UTF-8.
+            log.warning("Seam webhook: rejected a request (%s)", error)
+            return web.json_response({"ok": False, "error": "invalid_signature"}, status=401)
+        message_id = request.headers.get("svix-id") or request.headers.get("webhook-id") or ""
+        if message_id and self._seen(message_id):
+            return web.json_response({"ok": True, "outcome": "duplicate"})
+        event = to_device_event(sdk_event, json.loads(payload))
+        if event is None:
+            log.warning("Seam webhook: an event without an id or type; ignored")
+            return web.json_response({"ok": True, "outcome": "ignored"})
+        try:
+            outcome = await self.relay.handle(event, "webhook")
+        except Exception:
+            # 5xx makes Svix deliver it again later; the relay's dedupe keeps that safe.
+            log.exception("Seam webhook: could not handle %s", event.event_id)
+            return web.json_response({"ok": False, "error": "internal"}, status=500)
+        if message_id:
+            self._handled[message_id] = time.monotonic()
+        return web.json_response({"ok": True, "outcome": outcome})
+
+
 def _answer(checks: dict[str, str], good: set[str]) -> web.Response:
     ok = all(value in good for value in checks.values())
     return web.json_response({"ok": ok, **checks}, status=200 if ok else 503)
@@ -64,7 +131,9 @@ async def pending_count(db: Database) -> int:
         return int((await session.exec(query)).one())
 
 
-def build_web_app(probes: Probes, bolt: AsyncApp | None) -> web.Application:
+def build_web_app(
+    probes: Probes, bolt: AsyncApp | None, seam_webhook: SeamWebhookIntake | None = None
+) -> web.Application:
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
@@ -90,4 +159,6 @@ def build_web_app(probes: Probes, bolt: AsyncApp | None) -> web.Application:
             return await to_aiohttp_response(bolt_response)
 
         app.router.add_post(SLACK_PATH, slack_events)
+    if seam_webhook is not None:
+        app.router.add_post(SEAM_PATH, seam_webhook.receive)
     return app

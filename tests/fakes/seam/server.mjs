@@ -16,6 +16,10 @@
 //       marks them success at once); finish them with POST /_fake/update_action_attempt.
 //   POST /_harness/update_device {"device_id": "...", "properties": {"online": false, ...}}
 //       shallow-merges device.properties (online, locked, battery, ...).
+//   POST /_harness/add_event {"event_type": "...", "device_id": "...", ...}
+//       records a Seam event (db.addEvent: event_id eventN, created_at/occurred_at now unless
+//       given; other fields are kept as sent) so /events/list returns it. 404 for an unknown
+//       device_id. /events/list needs `since` or `between` and filters on created_at.
 //   POST /_harness/reset {}   back to the freshly seeded state (ids restart), hold off.
 // PUT/POST /_fake/database is served here as a shallow state MERGE (the fake's own version
 // replaces the store and breaks it); GET /_fake/database is the fake's state dump.
@@ -156,6 +160,24 @@ const harness = async (req, res) => {
     }
     const device = db.getState().updateDevice({ device_id, properties });
     return sendJson(res, 200, { device, ok: true });
+  }
+  if (path === "/_harness/add_event") {
+    // The fake only records events its own routes cause (lock.locked on lock_door); tests need
+    // device news (device.disconnected, device.low_battery, lock.unlocked, action_attempt.*) too.
+    if (typeof body.event_type !== "string" || body.event_type === "") {
+      return sendJson(res, 400, { ok: false, error: { type: "invalid_input", message: "event_type required" } });
+    }
+    const state = db.getState();
+    const device = typeof body.device_id === "string" ? state.devices.find((d) => d.device_id === body.device_id) : undefined;
+    if (body.device_id != null && device === undefined) {
+      return sendJson(res, 404, { ok: false, error: { type: "device_not_found", message: "Device not found" } });
+    }
+    // Same shape the fake gives its own events: the device's workspace and account unless given.
+    const event = state.addEvent({
+      ...(device ? { workspace_id: device.workspace_id, connected_account_id: device.connected_account_id } : {}),
+      ...body,
+    });
+    return sendJson(res, 200, { event, ok: true });
   }
   if (path === "/_harness/reset") {
     await fake.loadJSON(initialState);
