@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.bench-installed
 FAKE_SEAM := tests/fakes/seam
 FAKE_SEAM_INSTALLED := $(FAKE_SEAM)/node_modules/.package-lock.json
 
-.PHONY: run test lint unit install clean
+.PHONY: run test lint unit install bench clean
 
 run: $(INSTALLED)  ## start the bot (reads .env; Socket Mode when SLACK_APP_TOKEN is set)
 	$(BIN)/lockbot serve
@@ -19,6 +20,13 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 install: $(INSTALLED)
+
+bench: $(BENCH_INSTALLED) $(FAKE_SEAM_INSTALLED)  ## every benchmark on loopback → docs/benchmarks.md and docs/benchmarks/*.png (about 10 min)
+	$(BIN)/python -m bench
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $@
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # grows by `poll_backoff` up to `poll_max_s`, so a slow lock costs few Seam calls.
     poll_first_s: float = Field(0.25, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
-    poll_max_s: float = Field(1.0, gt=0, validation_alias="LOCKBOT_POLL_MAX")
+    poll_max_s: float = Field(0.8, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
     # Doors of one group locked at the same time (`/lock floor 2`).
     fanout_limit: int = Field(10, ge=1, le=100, validation_alias="LOCKBOT_FANOUT_LIMIT")

@@ -53,7 +53,7 @@ class Timing:
     timeout_s: float = 60.0
     poll_first_s: float = 0.25
     poll_backoff: float = 1.5
-    poll_max_s: float = 1.0
+    poll_max_s: float = 0.8
 
     def poll_delay(self, polls_done: int) -> float:
         return min(self.poll_first_s * self.poll_backoff**polls_done, self.poll_max_s)

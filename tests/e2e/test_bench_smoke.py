@@ -1,0 +1,93 @@
+"""The benchmarks in miniature, so `make bench` cannot rot: a few requests per figure, no wrk and
+no plots, the same code paths as the real run (bench/), and the page it writes."""
+
+from __future__ import annotations
+
+from bench import ack, fanout, footprint, outcome, profile, report
+from bench.common import machine, stack
+from tests.fakes.seam_server import FakeSeamServer
+
+# The floor, a default Bolt app, and lockbot's longest ack path (the others differ only in setup).
+SMOKE_TARGETS = tuple(t for t in ack.TARGETS if t.key in ("raw", "bolt", "lockbot_joined"))
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40000/slack/events
+  2 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   197.80ms   20.10ms 400.00ms   90.00%
+  Latency Distribution
+     50%  197.80ms
+     75%  210.00ms
+     90%  230.00ms
+     99%    1.20s
+  2430 requests in 10.00s, 500.00KB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    243.00
+Transfer/sec:     50.00KB
+"""
+
+
+async def test_every_figure_in_miniature(fake_seam: FakeSeamServer) -> None:
+    async with stack(fake_seam.url) as s:
+        p1a = await ack.p1a(s, count=20, warmup=5, targets=SMOKE_TARGETS)
+        p2 = await outcome.p2(
+            s, cadences=(outcome.CURRENT,), delays=(0.5,), per_batch=2, rounds_current=1
+        )
+        p4 = await footprint.p4(s, commands=30, starts=1, idle_s=0.2)
+
+    assert set(p1a) == {t.key for t in SMOKE_TARGETS}
+    for result in p1a.values():
+        assert result["n"] == 20 and len(result["samples"]) == 20
+        assert 0 < result["min"] <= result["p50"] <= result["p99"] <= result["max"] < 3
+    # Bolt's default mode polls for the ack every 10 ms; lockbot's listener acks itself.
+    assert p1a["bolt"]["p50"] >= 0.009
+
+    current = p2["cadences"][outcome.CURRENT.key]["by_delay"]["0.5"]
+    sdk = p2["sdk"]["by_delay"]["0.5"]
+    assert current["to_slack"]["n"] == 2 and sdk["returned"]["n"] == 2
+    for figures in (current, sdk):
+        assert figures["calls"]["min"] >= 2  # lock_door, and at least the read that saw success
+        assert 0 < figures["detection"]["min"] <= figures["detection"]["max"] < 1.5
+    assert current["to_slack"]["min"] >= current["detection"]["min"]
+    assert p2["model"]["sdk"]["0.5"]["calls_p50"] >= 2
+
+    assert 30 < p4["rss_idle_mb"] < 1000 and p4["rss_after_mb"] > 0
+    assert 0 < p4["ready_s"][0] < 30 and len(p4["trace"]) >= 3
+
+    p3 = await fanout.p3(doors=4, delay_s=0.05, cap=2)
+    assert p3["peak_open_attempts"] == 2, "two doors at a time, and no more"
+    assert 0 < p3["one_door_s"] < p3["group_s"] < p3["one_by_one_s"]
+
+    results = {"machine": machine(), "p1a": p1a, "p1b": {"skipped": "smoke test"}, "p2": p2,
+               "p3": p3, "p4": p4, "profile": {"skipped": "smoke test"}}  # fmt: skip
+    page = report.markdown(results)
+    # (P2b's calls row needs the 5 s delay, which is too slow for a smoke test.)
+    for figure in ("P1a ack latency", "P1b ack throughput", "P2 outcome delay", "P2b detection",
+                   "P3 fan-out", "P4 RSS idle", "P4 RSS growth", "P4 process start"):  # fmt: skip
+        assert f"| {figure}" in page, figure
+    assert "**met**" in page or "**missed**" in page
+
+
+def test_wrk_output_is_read() -> None:
+    result = ack.parse_wrk(WRK_OUTPUT)
+    assert result["rps"] == 243.0 and result["requests"] == 2430 and result["non_2xx"] == 3
+    assert result["p50"] == 0.1978 and result["p99"] == 1.2
+
+
+def test_wrk_script_is_signed_for_bolt() -> None:
+    script = ack.wrk_script(40000, "U1")
+    assert 'wrk.method = "POST"' in script and "command=%2Flock" in script
+    assert 'wrk.headers["X-Slack-Signature"] = "v0=' in script
+
+
+def test_profile_stacks_are_summed() -> None:
+    raw = (
+        "main (bot/cli.py:1);LockService.submit (bot/locking.py:9);"
+        "Connection._execute (aiosqlite/core.py:158) 3\n"
+        "main (bot/cli.py:1);build_app.<locals>.handle (bot/slack/app.py:5) 1\n"
+    )
+    result = profile.analyse(raw)
+    stages = dict(result["stages"])
+    assert result["samples"] == 4
+    assert stages["lockbot: LockService.submit"] == 75.0
+    assert stages["aiosqlite: queue hand-off to its thread (one per cursor call)"] == 75.0
+    assert result["self"][0] == ("Connection._execute (aiosqlite/core.py:158)", 75.0)
