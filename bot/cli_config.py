@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot import config_file
+from bot.cli_common import fail, with_session
 
 config_app = typer.Typer(
     help="Doors, aliases, groups and grants as one YAML file, to keep in git.",
@@ -27,9 +28,6 @@ def apply(
     ] = False,
 ) -> None:
     """Make doors, groups and grants match FILE exactly: add, change and remove."""
-    # bot.cli imports this module at its top, so its helpers are imported here, when used.
-    from bot.cli import fail, with_session
-
     source = "<stdin>" if file == "-" else file
     try:
         data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
@@ -63,8 +61,6 @@ def export(
     ] = None,
 ) -> None:
     """Print doors, groups and grants as a config file, in the format apply reads."""
-    from bot.cli import fail, with_session
-
     text = with_session(config_file.export)
     if output is None:
         typer.echo(text, nl=False)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli_common import fail, operator, run, settings
+
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,9 +75,7 @@ def _schedules_run(
 ) -> T:
     """Migrate if needed, then run one Schedules operation as this terminal's operator, who is
     an admin here (as for every other terminal command). Refusals become exit code 1."""
-    # Imported here: bot.cli imports this module to register it.
     from bot.access import AccessPolicy
-    from bot.cli import fail, operator, run, settings
     from bot.db import Database, migrate_async
     from bot.schedules import ScheduleError, Schedules
     from bot.when import WhenError
@@ -118,7 +118,6 @@ def schedules_add(
 ) -> None:
     """Lock TARGET on a schedule; each run reports in --channel."""
     from bot.access import is_user_id
-    from bot.cli import fail, settings
 
     if as_user is not None and not is_user_id(as_user):
         raise fail(f"--as takes a Slack user ID (U… or W…), not {as_user!r}")

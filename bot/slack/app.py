@@ -25,7 +25,7 @@ from bot.models import LockStatus
 from bot.ports import DeviceReader
 from bot.schedules import Schedules
 from bot.slack import messages, picker, views
-from bot.slack.admin_commands import run_admin
+from bot.slack.admin import run_admin
 from bot.slack.commands import (
     Admin,
     ChangeSchedule,

@@ -6,7 +6,7 @@
     /lock list                  → ListTargets
     /lock status <door|group>   → Status
     /lock history [door] [N]    → History
-    /lock admin <…>             → Admin (parsed further by bot.slack.admin_commands)
+    /lock admin <…>             → Admin (parsed further by bot.slack.admin)
     /lock schedule <door|group> <when>   → Schedule (`<when>`: see bot.when)
     /lock schedules             → ListSchedules
     /lock unschedule|pause|resume <id>   → ChangeSchedule

@@ -74,9 +74,10 @@ class Captured(logging.Handler):
 
 @pytest.fixture
 def admin_log() -> Iterator[Captured]:
-    # On the module's own logger: the bot replaces the root logger's handlers as it starts.
+    # On the package's own logger, which its modules' records reach: the bot replaces the root
+    # logger's handlers as it starts.
     handler = Captured()
-    logger = logging.getLogger("bot.slack.admin_commands")
+    logger = logging.getLogger("bot.slack.admin")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)

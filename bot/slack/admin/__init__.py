@@ -1,0 +1,91 @@
+"""`/lock admin …`: the terminal's admin operations, from Slack, for admins only.
+
+Every change goes through `bot.admin`, the functions `lockbot` calls too, with the Slack user
+as the actor: the two cannot drift apart, and the audit trail says who did what.
+
+    /lock admin help
+    /lock admin doors | add-door NAME DEVICE_ID [ALIAS…] | rename NAME NEW | alias NAME ALIAS
+                      | unalias ALIAS | remove-door NAME | channels NAME [#CHANNEL…|any]
+    /lock admin groups | add-group NAME [DOOR…] | ungroup NAME DOOR… | remove-group NAME
+    /lock admin grant|revoke @someone|@team DOOR|GROUP|*|admin
+    /lock admin grants | sync [--dry-run] | audit [N]
+    /lock admin mute|unmute DOOR|GROUP EVENT | mutes | alerts DOOR|GROUP [#CHANNEL|default]
+                | quiet [#CHANNEL [HH:MM-HH:MM [ZONE]|off]]
+
+The package, by what each module holds:
+
+- `dispatch`: `run_admin`, the entry point: admins only, then the subcommand the words ask for.
+- `parsing`: the words of a command, and the IDs in Slack's mentions (`InputError`).
+- `wording`: how answers are worded, and cut to fit one Slack message.
+- `subcommands`: the `SUBCOMMANDS` table and the `sub` decorator that fills it.
+- `doors`, `groups`, `grants`, `sync`, `audit`, `news`: the subcommands, by topic.
+- `help`: the help text, built from the table.
+"""
+
+# Each of these adds its subcommands to SUBCOMMANDS as it is imported, and the help lists them
+# in that order: keep it the order of the help, not the alphabet's.
+# isort: off
+from bot.slack.admin import doors
+from bot.slack.admin import groups
+from bot.slack.admin import grants
+from bot.slack.admin import sync
+from bot.slack.admin import audit
+from bot.slack.admin import news
+
+# isort: on
+from bot.slack.admin.audit import AUDIT_DEFAULT, AUDIT_MAX
+from bot.slack.admin.dispatch import denied, run_admin
+from bot.slack.admin.help import help_text
+from bot.slack.admin.parsing import InputError, channel_id, split, subject_id
+from bot.slack.admin.subcommands import SUBCOMMANDS, Context, Handler, Sub, sub
+from bot.slack.admin.sync import SLACK_GRANT_HINT
+from bot.slack.admin.wording import (
+    LINE_MAX,
+    MAX_CHARS,
+    NAMES_SHOWN,
+    PREFIX,
+    bold,
+    channel_list,
+    domain_error,
+    fit,
+    names,
+    warning,
+    when,
+    who,
+)
+
+__all__ = [
+    "AUDIT_DEFAULT",
+    "AUDIT_MAX",
+    "LINE_MAX",
+    "MAX_CHARS",
+    "NAMES_SHOWN",
+    "PREFIX",
+    "SLACK_GRANT_HINT",
+    "SUBCOMMANDS",
+    "Context",
+    "Handler",
+    "InputError",
+    "Sub",
+    "audit",
+    "bold",
+    "channel_id",
+    "channel_list",
+    "denied",
+    "domain_error",
+    "doors",
+    "fit",
+    "grants",
+    "groups",
+    "help_text",
+    "names",
+    "news",
+    "run_admin",
+    "split",
+    "sub",
+    "subject_id",
+    "sync",
+    "warning",
+    "when",
+    "who",
+]

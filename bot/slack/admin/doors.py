@@ -1,0 +1,140 @@
+"""`/lock admin` for doors: list, add, rename, alias, unalias, remove, channel limits."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import admin, doors
+from bot.models import DoorChannel
+from bot.slack.admin.parsing import InputError, channel_id
+from bot.slack.admin.subcommands import Context, sub
+from bot.slack.admin.wording import PREFIX, bold, channel_list, fit
+from bot.slack.messages import escape
+
+
+async def _channels_by_door(session: AsyncSession) -> dict[int, list[str]]:
+    rows = (await session.exec(select(DoorChannel).order_by(col(DoorChannel.channel_id)))).all()
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        out.setdefault(row.door_id, []).append(row.channel_id)
+    return out
+
+
+@sub("doors", "doors", "every door, with its aliases, channels and Seam status", "Doors")
+async def _doors(ctx: Context, args: list[str]) -> str:
+    async with ctx.service.db.session() as session:
+        rows = await doors.list_doors(session)
+        channels = await _channels_by_door(session)
+    if not rows:
+        return (
+            f'🚪 No doors yet. Add one with `{PREFIX} add-door "Front Door" DEVICE_ID`, or '
+            f"import Seam's locks with `{PREFIX} sync`."
+        )
+    lines = []
+    for door, aliases in rows:
+        parts = [f"{bold(door.name)} `{escape(door.device_id)}`"]
+        if aliases:
+            parts.append("aliases: " + ", ".join(escape(a) for a in aliases))
+        if limited := channels.get(door.id or -1):
+            parts.append(f"only from {channel_list(limited)}")
+        if door.missing_at is not None:
+            parts.append("⚠️ missing from Seam")
+        lines.append("• " + " · ".join(parts))
+    count = f"{len(rows)} door{'' if len(rows) == 1 else 's'}"
+    return fit(f"🚪 *{count}*", lines, "`lockbot doors list` shows them all.")
+
+
+@sub(
+    "add-door",
+    'add-door "Front Door" DEVICE_ID main',
+    f"add a door by its Seam device ID, with any aliases (`{PREFIX} sync` imports them all)",
+    "Doors",
+    2,
+    None,
+)
+async def _add_door(ctx: Context, args: list[str]) -> str:
+    name, device_id, *aliases = args
+    async with ctx.service.db.writing() as session:
+        door = await admin.add_door(session, ctx.actor, name, device_id, aliases)
+    also = f" (aliases: {', '.join(escape(a) for a in aliases)})" if aliases else ""
+    return (
+        f"✅ Added {bold(door.name)} → `{escape(door.device_id)}`{also}. Only admins may lock it "
+        f"until you grant it: `{PREFIX} grant @someone \"{escape(door.name)}\"`."
+    )
+
+
+@sub(
+    "rename",
+    'rename "Front Door" "Main Entrance"',
+    "rename a door; `sync` keeps this name from now on",
+    "Doors",
+    2,
+    2,
+)
+async def _rename(ctx: Context, args: list[str]) -> str:
+    name, new_name = args
+    async with ctx.service.db.writing() as session:
+        before = await doors.find_door(session, name)
+        old = before.name if before else name  # admin.rename_door says so when there is none
+        door = await admin.rename_door(session, ctx.actor, name, new_name)
+    return f"✅ {bold(old)} is now {bold(door.name)}."
+
+
+@sub("alias", 'alias "Front Door" main', "another name for a door", "Doors", 2, 2)
+async def _alias(ctx: Context, args: list[str]) -> str:
+    name, alias = args
+    async with ctx.service.db.writing() as session:
+        door = await admin.add_alias(session, ctx.actor, name, alias)
+    return f"✅ {bold(alias.strip())} now means {bold(door.name)}."
+
+
+@sub("unalias", "unalias main", "drop an alias", "Doors", 1, 1, joins=True)
+async def _unalias(ctx: Context, args: list[str]) -> str:
+    async with ctx.service.db.writing() as session:
+        door = await admin.remove_alias(session, ctx.actor, args[0])
+    return f"✅ {bold(args[0])} no longer means {bold(door.name)}."
+
+
+@sub(
+    "remove-door",
+    'remove-door "Front Door"',
+    "remove a door with its aliases and grants; its lock history stays",
+    "Doors",
+    1,
+    1,
+    joins=True,
+)
+async def _remove_door(ctx: Context, args: list[str]) -> str:
+    async with ctx.service.db.writing() as session:
+        door = await admin.remove_door(session, ctx.actor, args[0])
+    return f"🗑️ Removed {bold(door.name)}, with its aliases and grants. Its lock history stays."
+
+
+@sub(
+    "channels",
+    'channels "Front Door" #lobby #security',
+    "lock a door only from these channels (`any` lifts the limit; none shows it)",
+    "Doors",
+    1,
+    None,
+)
+async def _channels(ctx: Context, args: list[str]) -> str:
+    name, *given = args
+    if not given:
+        async with ctx.service.db.session() as session:
+            door = await doors.existing_door(session, name)
+            assert door.id is not None
+            now = await doors.door_channels(session, door.id)
+        if not now:
+            return f"🌐 {bold(door.name)} may be locked from any channel."
+        return f"📍 {bold(door.name)} may be locked only from {channel_list(now)}."
+    lifting = [g.casefold() for g in given] == ["any"]
+    if not lifting and "any" in (g.casefold() for g in given):
+        raise InputError("give channels, or `any` to lift the limit, not both.")
+    wanted = [] if lifting else [channel_id(g) for g in given]
+    async with ctx.service.db.writing() as session:
+        door, now = await admin.set_channels(session, ctx.actor, name, wanted)
+    if not now:
+        return f"🌐 {bold(door.name)} may be locked from any channel again."
+    return f"📍 {bold(door.name)} may now be locked only from {channel_list(now)}."

@@ -1,0 +1,74 @@
+"""`/lock admin` for door groups: list, add to, take out of, remove."""
+
+from __future__ import annotations
+
+from bot import admin, groups
+from bot.slack.admin.subcommands import Context, sub
+from bot.slack.admin.wording import PREFIX, bold, fit, names
+
+
+@sub("groups", "groups", "every group and its doors", "Groups")
+async def _groups(ctx: Context, args: list[str]) -> str:
+    async with ctx.service.db.session() as session:
+        views = await groups.list_groups(session)
+    if not views:
+        return (
+            "🗂️ No groups yet. Make one with "
+            f'`{PREFIX} add-group "Floor 2" "Front Door" "Back Door"`.'
+        )
+    lines = [
+        f"• {bold(v.group.name)}: " + (names([d.name for d in v.doors]) or "no doors yet")
+        for v in views
+    ]
+    count = f"{len(views)} group{'' if len(views) == 1 else 's'}"
+    return fit(f"🗂️ *{count}*", lines, "`lockbot groups list` shows them all.")
+
+
+def _members(view: groups.GroupView) -> str:
+    listed = names([d.name for d in view.doors]) or "no doors"
+    return f"{bold(view.group.name)} has {listed}."
+
+
+@sub(
+    "add-group",
+    'add-group "Floor 2" "Front Door" "Back Door"',
+    "make a group, or add doors to one; `/lock floor 2` then locks them all",
+    "Groups",
+    1,
+    None,
+)
+async def _add_group(ctx: Context, args: list[str]) -> str:
+    name, *members = args
+    async with ctx.service.db.writing() as session:
+        view = await admin.add_group(session, ctx.actor, name, members)
+    return f"✅ {_members(view)}"
+
+
+@sub(
+    "ungroup",
+    'ungroup "Floor 2" "Back Door"',
+    "take doors out of a group (the doors stay)",
+    "Groups",
+    2,
+    None,
+)
+async def _ungroup(ctx: Context, args: list[str]) -> str:
+    name, *members = args
+    async with ctx.service.db.writing() as session:
+        view = await admin.remove_from_group(session, ctx.actor, name, members)
+    return f"✅ {_members(view)}"
+
+
+@sub(
+    "remove-group",
+    'remove-group "Floor 2"',
+    "remove a group and its grants; its doors stay",
+    "Groups",
+    1,
+    1,
+    joins=True,
+)
+async def _remove_group(ctx: Context, args: list[str]) -> str:
+    async with ctx.service.db.writing() as session:
+        group = await admin.remove_group(session, ctx.actor, args[0])
+    return f"🗑️ Removed the group {bold(group.name)} and its grants. Its doors stay."

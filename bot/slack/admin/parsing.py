@@ -1,0 +1,71 @@
+"""Reading what Slack sends: the words of a `/lock admin` command, and the IDs in mentions."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from bot import access
+from bot.slack.admin.wording import PREFIX
+
+# Mentions, channels and links Slack made of what was typed. The text arrives with Slack's
+# `&lt;`/`&gt;`/`&amp;` already undone (bot.slack.commands.clean), so a typed `<Lab>` is text.
+_ENTITY = re.compile(r"<([@#!][^<>]*|(?:https?|mailto):[^<>]*)>")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)>")
+_SUBTEAM = re.compile(r"<!subteam\^(S[A-Z0-9]+)>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)>")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
+
+
+class InputError(ValueError):
+    """What the admin typed cannot be done as typed; the message says how to put it."""
+
+
+def _canonical(match: re.Match[str]) -> str:
+    ref, _, label = match.group(1).partition("|")
+    if ref[:1] in ("@", "#", "!"):
+        # The label is display text that may hold spaces or quotes; the ID is what counts.
+        return f"<{ref}>"
+    # A link Slack made of something typed (a door called example.com): take what was typed.
+    return label or ref
+
+
+def split(args: str) -> list[str]:
+    """Words of `args`, quotes grouping names with spaces; mentions keep only their IDs."""
+    text = _ENTITY.sub(_canonical, args)
+    # Phones and Macs turn straight double quotes into curly ones as people type.
+    text = text.replace("“", '"').replace("”", '"').replace("„", '"')
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        if "quotation" in str(error):
+            raise InputError(
+                "a quote is not closed. Put names with spaces in quotes, like "
+                f'`{PREFIX} rename "Front Door" "Main Entrance"`.'
+            ) from None
+        raise InputError(f"I could not read that ({error}).") from None
+    return words
+
+
+def subject_id(word: str) -> str:
+    """The Slack ID of a user or user group, from a mention or a raw ID."""
+    for pattern in (_USER, _SUBTEAM):
+        if found := pattern.fullmatch(word):
+            return found.group(1)
+    if access.valid_subject(word) is None:
+        return word
+    raise InputError(
+        f"“{word}” is not someone I can grant to. Mention a person or user group and pick them "
+        "from Slack's list as you type `@`, or paste their ID (U…, W… or S…)."
+    )
+
+
+def channel_id(word: str) -> str:
+    if found := _CHANNEL.fullmatch(word):
+        return found.group(1)
+    if word.startswith("#"):
+        raise InputError(
+            f"“{word}” reached me as plain text. Pick the channel from Slack's list as you type "
+            "`#`, so Slack sends its ID."
+        )
+    return word
