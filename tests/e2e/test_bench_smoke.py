@@ -3,8 +3,11 @@ no plots, the same code paths as the real run (bench/), and the page it writes."
 
 from __future__ import annotations
 
+import pytest
+
 from bench import ack, fanout, footprint, outcome, profile, report
 from bench.common import machine, stack
+from tests.conftest import PG_URL
 from tests.fakes.seam_server import FakeSeamServer
 
 # The floor, a default Bolt app, and lockbot's longest ack path (the others differ only in setup).
@@ -26,6 +29,7 @@ Transfer/sec:     50.00KB
 """
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="the bench runs on its own SQLite database either way")
 async def test_every_figure_in_miniature(fake_seam: FakeSeamServer) -> None:
     async with stack(fake_seam.url) as s:
         p1a = await ack.p1a(s, count=20, warmup=5, targets=SMOKE_TARGETS)

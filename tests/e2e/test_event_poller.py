@@ -34,7 +34,7 @@ from tests.fakes.slack_api import Call, FakeSlack
 
 POLL_S = "0.1"
 # The race test's runs with and without the event; the numbers in the report came from 10.
-RACE_RUNS = int(os.environ.get("LOCKBOT_EVENT_RACE_RUNS", "4"))
+RACE_RUNS = int(os.environ.get("LOCKBOT_EVENT_RACE_RUNS", "3"))
 
 
 @dataclass
@@ -280,7 +280,7 @@ async def lock_once(live: LiveBot, seam: SeamProxy, slack: FakeSlack, by_event: 
 @pytest.mark.settings(
     SEAM_WEBHOOK_SECRET=SECRET, LOCKBOT_LOCK_TIMEOUT="30", LOCKBOT_RATE_LIMIT="0",
     # The bot's own defaults, so the poll being raced is the one production runs.
-    LOCKBOT_POLL_FIRST="0.25", LOCKBOT_POLL_MAX="1.0",
+    LOCKBOT_POLL_FIRST="0.25", LOCKBOT_POLL_MAX="0.8",
 )
 async def test_an_outcome_by_event_is_told_once_and_sooner_than_the_poll(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
