@@ -39,3 +39,13 @@ def test_image_runs_as_non_root_with_a_health_check() -> None:
     runtime_stage = dockerfile.rsplit("FROM ", 1)[1]
     assert "\nUSER 10001" in runtime_stage
     assert "HEALTHCHECK" in runtime_stage and "/healthz" in runtime_stage
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
+    from bot.config import Settings
+
+    names = {str(field.validation_alias) for field in Settings.model_fields.values()}
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    assert sorted(n for n in names if f"`{n}`" not in readme) == []
+    assert sorted(n for n in names if n not in example) == []
