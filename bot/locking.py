@@ -15,13 +15,16 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import col, func, or_, select
+from sqlmodel import SQLModel, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics
 from bot.access import AccessPolicy
 from bot.db import Database
 from bot.doors import door_channels, find_door
+from bot.group_locks import GroupLocks
+from bot.group_locks import GroupSubmission as GroupSubmission  # re-exported: its old home
+from bot.group_locks import group_summary as group_summary
 from bot.groups import find_group, group_doors, suggest_targets
 from bot.logs import bind_request, new_request_id
 from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
@@ -75,53 +78,28 @@ class Submission:
         return self.request.status is LockStatus.PENDING and self.joined is None
 
 
-@dataclass(frozen=True)
-class GroupSubmission:
-    """A `/lock <group>`: one row per door, all pointing at `batch`."""
-
-    batch: LockBatch
-    members: list[LockRequest] = field(default_factory=list)
-    # Doors of the group the user may not lock; any of them denies the whole group.
-    blocked: list[str] = field(default_factory=list)
-
-    @property
-    def accepted(self) -> bool:
-        return self.batch.status is LockStatus.PENDING
-
-
-_SKIPPED_WHY = {"door_missing": "missing from Seam", "wrong_channel": "not from this channel"}
-
-
-def group_summary(members: list[LockRequest]) -> str:
-    """Plain words for a group's outcome: "3 of 4 locked, 1 failed: Back Door (device_offline)"."""
-    locked = [r for r in members if r.status is LockStatus.LOCKED]
-    skipped = [r for r in members if r.status in (LockStatus.REJECTED, LockStatus.DENIED)]
-    failed = [r for r in members if r.status.final and r not in locked and r not in skipped]
-    pending = [r for r in members if not r.status.final]
-    parts = [f"{len(locked)} of {len(members)} locked"]
-    if failed:
-        names = ", ".join(f"{r.door_name} ({r.error_type or 'error'})" for r in failed)
-        parts.append(f"{len(failed)} failed: {names}")
-    if skipped:
-        names = ", ".join(
-            f"{r.door_name} ({_SKIPPED_WHY.get(r.error_type or '', r.error_type)})" for r in skipped
-        )
-        parts.append(f"{len(skipped)} skipped: {names}")
-    if pending:
-        parts.append(f"{len(pending)} still going")
-    return ", ".join(parts)
-
-
 SWEEP_GRACE = timedelta(seconds=30)
 RATE_LIMIT_RETRIES = 2
 RATE_LIMIT_MAX_WAIT_S = 10.0
+
+
+# Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
+# On the Table, not the model: an ORM-enabled insert would take the ORM's bulk path.
+_LOCK_REQUEST_TABLE = SQLModel.metadata.tables["lock_request"]
+_INSERT_REQUEST = _LOCK_REQUEST_TABLE.insert()
+_LOCK_REQUEST_COLUMNS = tuple(c.name for c in _LOCK_REQUEST_TABLE.columns if c.name != "id")
+
+
+def _columns(row: LockRequest) -> dict[str, Any]:
+    """The row's values for a Core insert (the id comes from the database)."""
+    return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
 
 
 def poll_key(request_id: int) -> str:
     return f"poll:{request_id}"
 
 
-class LockService:
+class LockService(GroupLocks):
     def __init__(
         self,
         db: Database,
@@ -181,8 +159,9 @@ class LockService:
             return submission
         row = submission.request
         if submission.joined is not None:
-            # The leader may have settled between our read and our write, and then it never
-            # saw us; catch up in the background rather than wait for the sweeper.
+            # The leader may have settled between our read and our write (another process
+            # may share the database, even on SQLite: `lockbot lock`), and then it never saw
+            # us; catch up in the background rather than wait for the sweeper.
             self.spawn(self._catch_up(row))
         log.info(
             "lock request %s: %s asked for %r → %s%s",
@@ -247,8 +226,12 @@ class LockService:
                             row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
             if row.status.final:
                 row.finished_at = now
-            session.add(row)
+            # A Core insert: the ORM's unit of work costs more than the statement itself here.
+            result = await session.exec(_INSERT_REQUEST, params=_columns(row))
             await session.commit()
+        inserted = result.inserted_primary_key
+        assert inserted is not None
+        row.id = inserted[0]
         return Submission(row, suggestions, leader, channels)
 
     async def _vet(
@@ -266,76 +249,6 @@ class LockService:
             row.status, row.error_type = LockStatus.REJECTED, "door_missing"
             row.error_message = "the door's device is missing from Seam"
         return []
-
-    async def _record_group(
-        self,
-        session: AsyncSession,
-        requester: Requester,
-        text: str,
-        request_id: str,
-        name: str,
-        group_id: int | None,
-        doors: list[Door],
-    ) -> GroupSubmission:
-        now = utcnow()
-        batch = LockBatch(
-            request_id=request_id,
-            source=requester.source,
-            user_id=requester.user_id,
-            text=text,
-            group_id=group_id,
-            group_name=name,
-            channel_id=requester.channel_id,
-            response_url=requester.response_url,
-            created_at=now,
-        )
-        user = requester.user_id
-        blocked = [
-            door.name
-            for door in doors
-            if door.id is None or not await self.access.may_lock(session, user, door.id)
-        ]
-        if blocked:
-            batch.status, batch.error_type = LockStatus.DENIED, "not_allowed"
-        elif not doors:
-            batch.status, batch.error_type = LockStatus.REJECTED, "empty_group"
-        if batch.status.final:
-            batch.finished_at = now
-            session.add(batch)
-            await session.commit()
-            return GroupSubmission(batch, [], blocked)
-        session.add(batch)
-        await session.flush()
-        # Later doors wait for a free slot, so the whole group gets as many rounds as it needs;
-        # each door's own deadline is set again when its turn comes (`start`).
-        rounds = -(-len(doors) // self.fanout_limit)
-        deadline = now + timedelta(seconds=self.timing.timeout_s * rounds)
-        members = []
-        for door in doors:
-            row = LockRequest(
-                request_id=request_id,
-                source=requester.source,
-                user_id=requester.user_id,
-                text=text,
-                door_id=door.id,
-                door_name=door.name,
-                device_id=door.device_id,
-                channel_id=requester.channel_id,
-                batch_id=batch.id,
-                created_at=now,
-            )
-            await self._vet(session, row, door, requester)
-            if row.status.final:
-                row.finished_at = now
-            else:
-                assert door.id is not None
-                leader = await self._in_flight(session, door.id)
-                row.joined_id = leader.id if leader else None
-                row.deadline_at = leader.deadline_at if leader else deadline
-            session.add(row)
-            members.append(row)
-        await session.commit()
-        return GroupSubmission(batch, members)
 
     async def _in_flight(self, session: AsyncSession, door_id: int) -> LockRequest | None:
         query = select(LockRequest).where(
@@ -410,84 +323,6 @@ class LockService:
             if row.batch_id is None:
                 await self._notify(self.notifier.progress(row, Progress.SENT))
             self._track(request_id, 0)
-
-    async def start_group(self, batch_id: int) -> None:
-        """Lock a group's doors, at most `fanout_limit` at a time, then tell the summary once."""
-        batch = await self.load_batch(batch_id)
-        if batch is None or batch.status.final:
-            return
-        bind_request(batch.request_id)
-        members = await self.members(batch_id)
-        if batch.message_ts is None:
-            ref = await self._notify_call(self.notifier.group_started(batch, members))
-            if ref is not None:
-                batch = await self._update_batch(
-                    batch_id, message_channel=ref.channel, message_ts=ref.ts
-                )
-                async with self.db.writing() as session:
-                    await session.exec(
-                        sa.update(LockRequest)
-                        .where(col(LockRequest.batch_id) == batch_id)
-                        .values(message_channel=ref.channel, message_ts=ref.ts)
-                    )
-                    await session.commit()
-        slots = asyncio.Semaphore(self.fanout_limit)
-
-        async def one(row: LockRequest) -> None:
-            assert row.id is not None
-            async with slots:
-                if row.joined_id is None:
-                    await self.start(row.id)
-                await self._wait_final(row.id)
-
-        await asyncio.gather(*(one(row) for row in members if not row.status.final))
-        await self.finish_group(batch_id)
-
-    async def _wait_final(self, request_id: int) -> None:
-        """Until the row is final: woken by `settle` here, or found so in the database when
-        another process (or the sweeper) settled it."""
-        event = self._settled.setdefault(request_id, asyncio.Event())
-        try:
-            while True:
-                row = await self.load(request_id)
-                if row is None or row.status.final:
-                    return
-                try:
-                    await asyncio.wait_for(event.wait(), timeout=5.0)
-                except TimeoutError:
-                    continue
-        finally:
-            self._settled.pop(request_id, None)
-
-    async def finish_group(self, batch_id: int) -> LockBatch | None:
-        """Write the group's outcome once every door has one; only the writer tells anyone."""
-        members = await self.members(batch_id)
-        if any(not row.status.final for row in members):
-            return None
-        locked = all(row.status is LockStatus.LOCKED for row in members)
-        status = LockStatus.LOCKED if locked else LockStatus.FAILED
-        async with self.db.writing() as session:
-            result = await session.exec(
-                sa.update(LockBatch)
-                .where(col(LockBatch.id) == batch_id)
-                .where(col(LockBatch.status) == LockStatus.PENDING)
-                .values(status=status, finished_at=utcnow())
-            )
-            await session.commit()
-            if result.rowcount != 1:
-                return None
-        await self._update_batch(batch_id, summary=group_summary(members)[:1000])
-        batch = await self.load_batch(batch_id)
-        assert batch is not None
-        log.info(
-            "group lock %s settled: %d of %d locked after %.1f s",
-            batch_id,
-            sum(row.status is LockStatus.LOCKED for row in members),
-            len(members),
-            batch.elapsed_s or 0.0,
-        )
-        await self._notify(self.notifier.group_finished(batch, members))
-        return batch
 
     async def _lock_door(self, device_id: str) -> Attempt:
         """lock_door acts, so it is repeated only when Seam said it did nothing: a 429."""
@@ -709,30 +544,6 @@ class LockService:
     async def load(self, request_id: int) -> LockRequest | None:
         async with self.db.session() as session:
             return await session.get(LockRequest, request_id)
-
-    async def load_batch(self, batch_id: int) -> LockBatch | None:
-        async with self.db.session() as session:
-            return await session.get(LockBatch, batch_id)
-
-    async def members(self, batch_id: int) -> list[LockRequest]:
-        async with self.db.session() as session:
-            query = (
-                select(LockRequest)
-                .where(col(LockRequest.batch_id) == batch_id)
-                .order_by(col(LockRequest.id))
-            )
-            return list((await session.exec(query)).all())
-
-    async def _update_batch(self, batch_id: int, **values: Any) -> LockBatch:
-        async with self.db.writing() as session:
-            row = await session.get(LockBatch, batch_id)
-            assert row is not None
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return row
 
     async def _update(self, request_id: int, **values: Any) -> LockRequest:
         async with self.db.writing() as session:

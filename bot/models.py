@@ -226,13 +226,15 @@ class LockRequest(SQLModel, table=True):
             sqlite_where=_IN_FLIGHT,
             postgresql_where=_IN_FLIGHT,
         ),
+        # The rate limit counts a user's requests of the last minute before every ack.
+        sa.Index("ix_lock_request_user_id_created_at", "user_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     # Carried by every log line of this request's life, from the Slack command to the outcome.
     request_id: str | None = Field(default=None, max_length=32, index=True)
     source: str = Field(max_length=16)  # slack | cli
-    user_id: str = Field(max_length=64, index=True)
+    user_id: str = Field(max_length=64)  # indexed with created_at (see __table_args__)
     text: str = Field(max_length=200)  # what the user typed, for the audit trail
     door_id: int | None = Field(default=None, foreign_key="door.id", ondelete="SET NULL")
     # Set when this request found the same door already being locked and waits on that one.

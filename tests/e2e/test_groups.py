@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from bot import admin
 from bot.db import Database
 from bot.models import LockBatch, LockRequest, LockStatus
-from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final
+from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, quiet
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2, SCHLAGE
 from tests.fakes.slack_api import Call, FakeSlack
@@ -72,6 +72,8 @@ async def test_a_group_locks_every_door_with_one_root_one_summary_and_one_alert(
     assert len(lines) == 3, lines
     assert sorted(line.split("*")[1] for line in lines) == ["Back Door", "Front Door", "Garage"]
     assert any(line.startswith("❌ *Back Door*: `device_offline`") for line in lines)
+    await slack.wait_for(lambda c: c.method == "chat.postMessage" and c.args["channel"] == ALERTS)
+    await quiet(slack)
     alerts = slack.messages(ALERTS)
     assert len(alerts) == 1, "one alert for the group, not one per door"
     assert "Back Door" in alerts[0].args["text"] and "Front Door" not in alerts[0].args["text"]
