@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.slack.messages import escape
+from bot.text import escape
 
 _LOW = ("low", "critical")
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule
+from bot.text import escape
 
 _OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
 _NEXT_STEP = {
@@ -30,11 +31,6 @@ _NEXT_STEP = {
     "then try again.",
 }
 _DEFAULT_NEXT_STEP = "Try again; if it keeps failing, tell an admin."
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping, so names echo back as text and never as mentions or links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def door(request: LockRequest) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.access import Lockable
-from bot.slack.messages import escape
+from bot.text import escape
 
 ACTION_ID = "lock_target"
 BUTTONS_MAX = 10  # more than this reads better as a menu

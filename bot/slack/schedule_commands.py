@@ -12,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
 from bot.schedules import ScheduleError, Schedules, ScheduleView
-from bot.slack.messages import escape, mention
+from bot.slack.messages import mention
+from bot.text import escape
 from bot.when import WhenError
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from bot.locking import LockService
 from bot.models import Door, DoorGroup, LockRequest, LockStatus, utcnow
 from bot.ports import BackendError, BackendErrorKind, DeviceReader, DeviceState, Problem
 from bot.slack.commands import HISTORY_MAX
-from bot.slack.messages import duration, escape, nothing_to_lock, who
+from bot.slack.messages import duration, nothing_to_lock, who
+from bot.text import escape
 
 # One section block's worth: the answer renders whole, and could move into blocks unchanged.
 TEXT_MAX = 3000

@@ -13,6 +13,7 @@ from bot.doors import Directory, normalise
 from bot.models import Door, DoorAlias, LockRequest, LockStatus
 from bot.slack import messages
 from bot.slack.commands import MAX_TEXT, Command, Help, Invalid, Lock, Pick, clean, parse
+from bot.text import escape
 
 PROPS = settings(max_examples=300, deadline=None)
 
@@ -200,8 +201,8 @@ DOOR_NAME = st.one_of(
 @PROPS
 @given(st.one_of(ANY_TEXT, DOOR_NAME))
 def test_escape_leaves_no_angle_brackets(text: str) -> None:
-    assert "<" not in messages.escape(text)
-    assert ">" not in messages.escape(text)
+    assert "<" not in escape(text)
+    assert ">" not in escape(text)
 
 
 def _no_markup_but_the_mention(text: str) -> None:

@@ -6,7 +6,7 @@ from bot import audit
 from bot.slack.admin.parsing import InputError
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, _cut, bold, fit, when, who
-from bot.slack.messages import escape
+from bot.text import escape
 
 AUDIT_DEFAULT = 10
 AUDIT_MAX = 50

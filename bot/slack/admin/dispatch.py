@@ -17,7 +17,7 @@ from bot.slack.admin.help import help_text
 from bot.slack.admin.parsing import InputError, split
 from bot.slack.admin.subcommands import SUBCOMMANDS, Context
 from bot.slack.admin.wording import NAMES_SHOWN, PREFIX, domain_error, warning, who
-from bot.slack.messages import escape
+from bot.text import escape
 
 log = logging.getLogger(__name__)
 

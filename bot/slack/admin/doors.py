@@ -10,7 +10,7 @@ from bot.models import DoorChannel
 from bot.slack.admin.parsing import InputError, channel_id
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, bold, channel_list, fit
-from bot.slack.messages import escape
+from bot.text import escape
 
 
 async def _channels_by_door(session: AsyncSession) -> dict[int, list[str]]:

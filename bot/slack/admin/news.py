@@ -7,7 +7,7 @@ from bot.models import Door, DoorGroup, QuietHours
 from bot.slack.admin.parsing import InputError, channel_id
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, bold, fit
-from bot.slack.messages import escape
+from bot.text import escape
 
 _MUTE_HINT = f'`{PREFIX} mute "Front Door" device.disconnected`'
 

@@ -8,7 +8,7 @@ from bot.reports import sync_lines
 from bot.slack.admin.parsing import InputError
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, fit
-from bot.slack.messages import escape
+from bot.text import escape
 
 SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot import access
-from bot.slack.messages import escape
+from bot.text import escape
 
 # Slack folds long messages behind "Show more" and a section block holds 3,000 characters;
 # an answer that fits on a screen is one that gets read.
