@@ -78,7 +78,23 @@ def plan(config: Config, state: State) -> Plan:
     _plan_doors(config, state, result)
     _plan_groups(config, state, result)
     _plan_grants(config, state, result)
+    _plan_schedules(state, result)
     return result
+
+
+def _plan_schedules(state: State, result: Plan) -> None:
+    """Schedules are not in the file; those of a removed door or group go with it (the
+    database cascades), and the diff says which."""
+    doors = {row.id for row in result.doomed if isinstance(row, Door)}
+    groups = {row.id for row in result.doomed if isinstance(row, DoorGroup)}
+    for schedule in state.schedules:
+        if schedule.door_id in doors or schedule.group_id in groups:
+            result.add(
+                "-",
+                "schedule.remove",
+                f"{schedule.id} ({schedule.target})",
+                f"{schedule.cron} in {schedule.timezone}, with its door or group",
+            )
 
 
 def _match_doors(config: Config, state: State) -> dict[str, Door]:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Door, DoorAlias, DoorChannel, DoorGroup, Grant, GroupMember
+from bot.models import Door, DoorAlias, DoorChannel, DoorGroup, Grant, GroupMember, Schedule
 
 _Row = TypeVar("_Row", DoorAlias, DoorChannel)
 
@@ -22,6 +22,8 @@ class State:
     groups: list[DoorGroup]
     members: list[GroupMember]
     grants: list[Grant]
+    # Not in the file, but they go when their door or group does; the diff must say so.
+    schedules: list[Schedule]
 
 
 async def load_state(session: AsyncSession) -> State:
@@ -35,6 +37,7 @@ async def load_state(session: AsyncSession) -> State:
         groups=await rows(DoorGroup),
         members=await rows(GroupMember),
         grants=await rows(Grant),
+        schedules=await rows(Schedule),
     )
 
 

@@ -26,7 +26,16 @@ from bot.config_file import (
     render,
 )
 from bot.db import Database
-from bot.models import AuditEvent, Door, DoorAlias, DoorChannel, DoorGroup, Grant, NameSource
+from bot.models import (
+    AuditEvent,
+    Door,
+    DoorAlias,
+    DoorChannel,
+    DoorGroup,
+    Grant,
+    NameSource,
+    Schedule,
+)
 
 ACTOR = "cli:alice"
 EXAMPLE = """\
@@ -367,6 +376,32 @@ async def test_what_the_file_leaves_out_is_removed_and_shown(db: Database) -> No
         assert await access.list_grants(s) == [("U0123ABCD", "Front Door")]
 
 
+async def test_schedules_of_a_removed_door_or_group_are_shown_going_with_it(
+    db: Database,
+) -> None:
+    await apply_text(db, EXAMPLE)
+    async with db.session() as s:
+        back = (await s.exec(select(Door).where(Door.name == "Back Door"))).one()
+        floor = (await s.exec(select(DoorGroup).where(DoorGroup.name == "Floor 2"))).one()
+        s.add(Schedule(target="Back Door", door_id=back.id, cron="0 22 * * *",
+                       timezone="UTC", channel_id="C1", created_by="U1"))
+        s.add(Schedule(target="Floor 2", group_id=floor.id, cron="0 7 * * 1-5",
+                       timezone="Europe/Berlin", channel_id="C1", created_by="U1"))
+        await s.commit()
+    changes = await apply_text(
+        db,
+        """        doors:
+          - name: Front Door
+            device_id: august_device_1
+        """,
+        dry_run=True,
+    )
+    assert "- schedule 1 (Back Door): 0 22 * * * in UTC, with its door or group" in changes
+    assert "- schedule 2 (Floor 2): 0 7 * * 1-5 in Europe/Berlin, with its door or group" in changes
+    async with db.session() as s:
+        assert len((await s.exec(select(Schedule))).all()) == 2, "a dry run removes nothing"
+
+
 async def test_group_members_follow_the_file(db: Database) -> None:
     await apply_text(db, EXAMPLE)
     changes = await apply_text(
@@ -444,6 +479,6 @@ def test_any_door_name_round_trips_through_export(name: str) -> None:
     if doors.valid_name(name) is not None:
         return
     door = Door(id=1, name=name, key=doors.normalise(name), device_id="d1")
-    config = parse(render(State([door], [], [], [], [], [])), "e.yml")
+    config = parse(render(State([door], [], [], [], [], [], [])), "e.yml")
     assert config.doors == (DoorSpec(name, "d1"),)
-    assert plan(config, State([door], [], [], [], [], [])).changes == []
+    assert plan(config, State([door], [], [], [], [], [], [])).changes == []
