@@ -119,6 +119,12 @@ class EventRelay(Routing):
             assert request_id is not None
             if event.event_type == LOCK_SUCCEEDED:
                 row = await self.service.settle(request_id, LockStatus.LOCKED)
+            elif not event.error_type:
+                # A polled failure comes without its error (the SDK's event class drops it);
+                # one read of the attempt has it, and that read settles the request itself.
+                await self.service.poll(request_id, 0)
+                row = await self.service.load(request_id)
+                row = row if row is not None and row.status.final else None
             else:
                 row = await self.service.settle(
                     request_id,

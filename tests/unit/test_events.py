@@ -477,6 +477,22 @@ async def test_an_attempts_outcome_settles_its_request_at_once(world: World) -> 
     assert world.slack.posts == []  # attempt outcomes are the lock thread's news, not ours
 
 
+async def test_a_failure_event_without_its_error_reads_the_error_from_the_attempt(
+    world: World,
+) -> None:
+    request_id = await lock_front(world)
+    row = await world.service.load(request_id)
+    assert row is not None and row.action_attempt_id is not None
+    world.seam.outcome = Attempt(row.action_attempt_id, "error", "device_offline", "Offline")
+    failed = event("action_attempt.lock_door.failed", action_attempt_id=row.action_attempt_id)
+    assert await world.handle(failed, via="poll") == ["settled"]
+    row = await world.service.load(request_id)
+    assert row is not None and (row.status, row.error_type, row.error_message) == (
+        LockStatus.FAILED, "device_offline", "Offline"
+    )
+    assert world.notes.told == [(request_id, LockStatus.FAILED, "device_offline")]
+
+
 async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World) -> None:
     # Both ways are held at the door of `settle` until both are there, so every round is a
     # true tie that only the database's UPDATE … WHERE pending can break.
