@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -19,7 +19,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+Row = TypeVar("Row", bound=SQLModel)
 
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
@@ -89,6 +92,18 @@ class Database:
             return
         async with self._write_lock, self.session() as session:
             yield session
+
+    async def update(self, model: type[Row], row_id: int, **values: Any) -> Row:
+        """Set columns of one row by primary key, and return it as written."""
+        async with self.writing() as session:
+            row = await session.get(model, row_id)
+            assert row is not None, f"{model.__name__} {row_id} is gone"
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+            return row
 
     async def ping(self) -> bool:
         try:

@@ -253,12 +253,4 @@ class GroupLocks:
             return list((await session.exec(query)).all())
 
     async def _update_batch(self, batch_id: int, **values: Any) -> LockBatch:
-        async with self.db.writing() as session:
-            row = await session.get(LockBatch, batch_id)
-            assert row is not None
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return row
+        return await self.db.update(LockBatch, batch_id, **values)

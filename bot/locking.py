@@ -546,15 +546,7 @@ class LockService(GroupLocks):
             return await session.get(LockRequest, request_id)
 
     async def _update(self, request_id: int, **values: Any) -> LockRequest:
-        async with self.db.writing() as session:
-            row = await session.get(LockRequest, request_id)
-            assert row is not None
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return row
+        return await self.db.update(LockRequest, request_id, **values)
 
     async def _notify_started(self, row: LockRequest) -> MessageRef | None:
         try:
