@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import sqlalchemy as sa
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -312,6 +313,71 @@ class Doctor:
                           "check the network and SLACK_API_URL")  # fmt: skip
         return passed(name, "works: Slack opens Socket Mode connections for it")
 
+    # -- events and schedules ----------------------------------------------------------------
+
+    async def seam_events(self) -> Check:
+        """How device news and early outcomes will arrive: webhook, polling, or not at all."""
+        name, settings = "seam events", self.settings
+        secret = settings.seam_webhook_secret.get_secret_value()
+        if secret:
+            from seam.seam_webhook import SeamWebhook
+
+            try:
+                SeamWebhook(secret)
+            except Exception:
+                return failed(
+                    name,
+                    "SEAM_WEBHOOK_SECRET is not a webhook signing secret",
+                    "copy it from the webhook's page in the Seam console (it starts whsec_)",
+                )
+            if not settings.socket_mode:
+                return passed(name, "by webhook at POST /seam/webhook (HTTP mode)")
+        if not settings.seam_api_key.get_secret_value():
+            return failed(name, "not checked: SEAM_API_KEY is not set")
+        if self.locks is None:  # the seam key check ran first and could not list the locks
+            return failed(name, "not checked: Seam does not answer to SEAM_API_KEY")
+        if settings.events_poll_s <= 0:
+            return passed(name, "off: LOCKBOT_EVENTS_POLL is 0 and there is no webhook")
+        how = "Socket Mode ignores the webhook; " if secret else ""
+        return passed(name, f"{how}polling Seam's event log every {settings.events_poll_s:g} s")
+
+    async def schedules(self) -> Check:
+        """Active schedules, and on PostgreSQL whether a running replica holds their lock."""
+        name = "schedules"
+        if not (self.db_ready and self.db is not None):
+            return failed(name, "not checked: the database is not ready")
+        from bot.leadership import LOCK_KEY
+        from bot.models import Schedule
+
+        async with self.db.session() as session:
+            query = select(Schedule).where(col(Schedule.paused).is_(False))
+            active = len((await session.exec(query)).all())
+            if session.get_bind().dialect.name != "postgresql":
+                return passed(
+                    name, f"{_plural(active, 'active schedule')}; `lockbot serve` runs them"
+                )
+            held = (
+                await (await session.connection()).execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND database = (SELECT oid FROM pg_database "
+                        "WHERE datname = current_database()) "
+                        "AND ((classid::bigint << 32) | objid::bigint) = :key"
+                    ),
+                    {"key": LOCK_KEY},
+                )
+            ).scalar_one()
+        if held:
+            return passed(name, f"{_plural(active, 'active schedule')}; a running replica leads")
+        if not active:
+            return passed(name, "no active schedules, and no `lockbot serve` is leading")
+        return failed(
+            name,
+            f"{_plural(active, 'active schedule')}, but no `lockbot serve` holds the scheduler "
+            "lock, so none will run",
+            "start `lockbot serve` (any one replica takes the lead within seconds)",
+        )
+
     async def alert_channel(self) -> Check:
         name, channel = "alert channel", self.settings.alert_channel
         if not channel:
@@ -500,15 +566,17 @@ async def run_checks(settings: Settings) -> list[Check]:
         if settings.slack_app_token.get_secret_value():
             first.append(doctor.guarded("slack app token", doctor.slack_app_token))
         database, token, seam, *app_token = await asyncio.gather(*first)
-        scopes, doors, alert, grants = await asyncio.gather(
+        scopes, doors, alert, grants, events, schedules = await asyncio.gather(
             doctor.guarded("slack scopes", doctor.slack_scopes),
             doctor.guarded("doors", doctor.doors),
             doctor.guarded("alert channel", doctor.alert_channel),
             doctor.guarded("grants", doctor.grants, GRANTS_TIMEOUT_S),
+            doctor.guarded("seam events", doctor.seam_events),
+            doctor.guarded("schedules", doctor.schedules),
         )
     finally:
         await doctor.close()
-    return [database, token, scopes, *app_token, seam, doors, alert, grants]
+    return [database, token, scopes, *app_token, seam, doors, alert, grants, events, schedules]
 
 
 def all_ok(checks: Iterable[Check]) -> bool:

@@ -50,7 +50,7 @@ async def test_nothing_configured_fails_every_check_without_calls_or_files(
                                        SEAM_ENDPOINT="http://127.0.0.1:9"))  # fmt: skip
     by_name = {c.name: c for c in checks}
     assert list(by_name) == ["database", "slack token", "slack scopes", "seam key", "doors",
-                             "alert channel", "grants"]  # fmt: skip
+                             "alert channel", "grants", "seam events", "schedules"]  # fmt: skip
     assert not any(c.ok for c in checks)
     assert "does not exist yet" in by_name["database"].detail
     assert "lockbot db upgrade" in by_name["database"].fix
@@ -115,3 +115,53 @@ async def test_grants_of_deleted_doors_are_reported(tmp_path: Path) -> None:
     assert not check.ok
     assert check.detail == "1 grant names a door that no longer exists (U1)"
     assert "DELETE FROM access_grant" in check.fix
+
+
+async def test_events_say_how_device_news_arrives(tmp_path: Path) -> None:
+    base = {"SEAM_API_KEY": "seam_key", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+
+    async def events(**env: str) -> Check:
+        doctor = Doctor(settings(**base, **env))
+        doctor.locks = []  # as if the seam key check had listed them
+        return await doctor.seam_events()
+
+    webhook = await events(SEAM_WEBHOOK_SECRET="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    assert webhook.ok and webhook.detail == "by webhook at POST /seam/webhook (HTTP mode)"
+    polling = await events()
+    assert polling.ok and polling.detail == "polling Seam's event log every 5 s"
+    off = await events(LOCKBOT_EVENTS_POLL="0")
+    assert off.ok and off.detail.startswith("off")
+    broken = await events(SEAM_WEBHOOK_SECRET="whsec_%%%")
+    assert not broken.ok and "whsec_" in broken.fix
+    unheard = await Doctor(settings(**base)).seam_events()  # the key check found no locks
+    assert not unheard.ok and "SEAM_API_KEY" in unheard.detail
+
+
+async def test_schedules_say_whether_anyone_will_run_them(database_url: str) -> None:
+    from bot.db import Database
+    from bot.leadership import leadership_for
+    from bot.models import Schedule
+
+    db = Database(database_url)
+    async with db.session() as s:
+        s.add(Schedule(target="Front Door", cron="0 22 * * *", timezone="UTC",
+                       channel_id="C1", created_by="U1"))  # fmt: skip
+        await s.commit()
+    await db.close()
+    doctor = Doctor(settings(DATABASE_URL=database_url))
+    try:
+        assert (await doctor.database()).ok
+        alone = await doctor.schedules()
+        if not database_url.startswith("postgresql"):
+            assert alone.ok and alone.detail.startswith("1 active schedule;")
+            return
+        assert not alone.ok and "none will run" in alone.detail
+        leader = leadership_for(database_url)
+        assert await leader.try_lead()
+        try:
+            led = await doctor.schedules()
+            assert led.ok and "a running replica leads" in led.detail
+        finally:
+            await leader.close()
+    finally:
+        await doctor.close()
