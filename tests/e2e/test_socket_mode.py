@@ -12,7 +12,8 @@ from bot.models import LockStatus
 from bot.runtime import Bot, StartupError
 from tests.e2e.conftest import ALERTS, bot_settings, lock_rows, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import APP_ID, FakeSlack
+from tests.support.slack_requests import block_actions_payload
 
 APP_TOKEN = "xapp-test-token"
 
@@ -135,3 +136,17 @@ async def test_a_rejected_app_token_stops_the_start_with_a_clear_error(
     finally:
         await bot.stop()
     assert slack.sockets == []
+
+
+async def test_the_picker_and_a_tap_work_over_the_socket(
+    socket_bot: Bot, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    picker = await slack.send_slash_command("")
+    assert [b["value"] for b in picker["blocks"][1]["elements"]] == ["Back Door", "Front Door"]
+    tap = block_actions_payload("Front Door", response_url=slack.response_url("tap"))
+    await slack.send_envelope("interactive", tap | {"api_app_id": APP_ID})
+    update = await slack.wait_for(lambda c: c.method == "chat.update")
+    assert update.args["text"].startswith("✅ *Front Door* is locked. Asked by <@U1>")
+    answer = await slack.wait_for(lambda c: c.method == "response_url")
+    assert answer.args["text"].startswith("👍 Locking *Front Door*")
+    assert [c.path for c in seam.calls][:1] == ["/locks/lock_door"]

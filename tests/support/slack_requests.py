@@ -59,7 +59,7 @@ def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> d
     }
 
 
-def block_action(
+def block_actions_payload(
     value: str,
     *,
     user_id: str = "U1",
@@ -67,15 +67,16 @@ def block_action(
     response_url: str = DEFAULT_RESPONSE_URL,
     action_id: str = "lock_target:0",
     menu: bool = False,
-) -> str:
-    """The form-encoded body Slack POSTs when someone taps a button (or picks from a menu) in a
-    message the bot showed only to them."""
+) -> dict[str, Any]:
+    """What Slack sends when someone taps a button (or picks from a menu) in a message the bot
+    showed only to them: the `payload` form field over HTTP, the envelope's payload in Socket
+    Mode."""
     action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "action_ts": "1.2"}
     if menu:
         action |= {"type": "static_select", "selected_option": {"value": value}}
     else:
         action |= {"type": "button", "value": value, "text": {"type": "plain_text", "text": value}}
-    payload = {
+    return {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "test"},
         "user": {"id": user_id, "username": f"user_{user_id.lower()}", "team_id": "T1"},
@@ -87,4 +88,8 @@ def block_action(
         "response_url": response_url,
         "actions": [action],
     }
-    return urlencode({"payload": json.dumps(payload)})
+
+
+def block_action(value: str, **fields: Any) -> str:
+    """The form-encoded body Slack POSTs for a tap (see `block_actions_payload`)."""
+    return urlencode({"payload": json.dumps(block_actions_payload(value, **fields))})
