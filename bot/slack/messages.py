@@ -171,7 +171,7 @@ def group_denied(batch: LockBatch, blocked: Sequence[str], admins: Sequence[str]
     return (
         f"🚫 You may not lock every door of {group_name(batch)} (not: {doors_}), so I locked "
         f"none. Ask {ask} for access to the group "
-        f'(`lockbot grant {batch.user_id} "{escape(batch.group_name or "")}"`).'
+        f'(`/lock admin grant <@{batch.user_id}> "{escape(batch.group_name or "")}"`).'
     )
 
 
@@ -191,7 +191,7 @@ def denied(request: LockRequest, admins: Sequence[str]) -> str:
     ask = ", ".join(f"<@{a}>" for a in sorted(admins)) or "an admin"
     return (
         f"🚫 You are not allowed to lock {door(request)}. Ask {ask} for access "
-        f'(`lockbot grant {request.user_id} "{escape(request.door_name or "")}"`).'
+        f'(`/lock admin grant <@{request.user_id}> "{escape(request.door_name or "")}"`).'
     )
 
 
