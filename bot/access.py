@@ -7,7 +7,6 @@ People in LOCKBOT_ADMINS are admins without a grant.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,20 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.doors import find_door, load_directory
 from bot.groups import GroupView, find_group, list_groups
+from bot.ids import is_group_id, is_user_id
 from bot.models import Door, DoorGroup, Grant, GroupMember, Permission
 from bot.ports import GroupDirectory
 
 EVERY_DOOR = "*"
-_USER = re.compile(r"^[UW][A-Z0-9]{1,30}$")
-_GROUP = re.compile(r"^S[A-Z0-9]{1,30}$")
-
-
-def is_user_id(subject: str) -> bool:
-    return bool(_USER.match(subject))
-
-
-def is_group_id(subject: str) -> bool:
-    return bool(_GROUP.match(subject))
 
 
 def valid_subject(subject: str) -> str | None:

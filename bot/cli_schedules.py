@@ -5,13 +5,12 @@ NOTIFY on PostgreSQL, within its 5 s reload on SQLite, so nothing here talks to 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
-from zoneinfo import ZoneInfo
 
 import typer
 
 from bot.cli_common import fail, operator, run, settings
+from bot.text import local_time
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,10 +36,6 @@ AsUser = Annotated[
 ]
 
 
-def _local(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M")
-
-
 def _describe(item: ScheduleView) -> str:
     s = item.schedule
     state = "paused" if s.paused else "active"
@@ -54,7 +49,8 @@ def _next_runs(item: ScheduleView) -> str:
     zone = item.schedule.timezone
     if not item.next_runs:
         return "  no runs while paused"
-    return "  next runs: " + ", ".join(_local(t, zone) for t in item.next_runs) + f" ({zone})"
+    runs = ", ".join(local_time(t, zone, year=True) for t in item.next_runs)
+    return f"  next runs: {runs} ({zone})"
 
 
 def _groups(config: Settings) -> GroupDirectory:
@@ -117,7 +113,7 @@ def schedules_add(
     as_user: AsUser = None,
 ) -> None:
     """Lock TARGET on a schedule; each run reports in --channel."""
-    from bot.access import is_user_id
+    from bot.ids import is_user_id
 
     if as_user is not None and not is_user_id(as_user):
         raise fail(f"--as takes a Slack user ID (U… or W…), not {as_user!r}")

@@ -23,10 +23,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from bot.access import is_group_id, is_user_id
 from bot.config import Settings
 from bot.db import Database, pending_migrations
 from bot.doors import list_doors
+from bot.ids import is_group_id, is_user_id
 from bot.models import Door, Grant
 from bot.ports import BackendError, BackendErrorKind
 from bot.slack.scopes import REQUIRED_BOT_SCOPES

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.ids import is_channel_id
 from bot.models import Door, DoorAlias, DoorChannel, DoorGroup, NameSource, utcnow
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -212,7 +213,7 @@ async def set_channels(session: AsyncSession, name: str, channels: Iterable[str]
     assert door.id is not None
     wanted = sorted({c.strip() for c in channels if c.strip()})
     for channel in wanted:
-        if not re.fullmatch(r"[CG][A-Z0-9]{2,30}", channel):
+        if not is_channel_id(channel):
             raise DoorError(
                 f"{channel!r} is not a channel ID (C… or G…); in Slack, a channel's "
                 "details show its ID at the bottom"

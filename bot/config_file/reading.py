@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -14,12 +13,12 @@ from yaml.reader import ReaderError
 
 from bot.access import EVERY_DOOR, valid_subject
 from bot.doors import normalise, valid_name
+from bot.ids import is_channel_id
 
 SECTIONS = ("doors", "groups", "grants", "admins")
 DOOR_KEYS = ("name", "device_id", "aliases", "channels")
 GROUP_KEYS = ("name", "doors")
 # The same rule bot.doors.set_channels applies, checked here so that all problems show at once.
-_CHANNEL = re.compile(r"[CG][A-Z0-9]{2,30}")
 _DEVICE_MAX = 120  # Door.device_id
 _NULL = "tag:yaml.org,2002:null"
 
@@ -278,7 +277,7 @@ class _Reader:
             for channel, channel_node in self.texts(
                 _value(fields, "channels"), "channels", "[C0123LOBBY]"
             ):
-                if _CHANNEL.fullmatch(channel):
+                if is_channel_id(channel):
                     channels.append(channel)
                 else:
                     self.problem(

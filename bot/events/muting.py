@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.doors import DoorError, find_door, load_directory
 from bot.events.kinds import EVENT_TYPES
 from bot.groups import find_group
+from bot.ids import is_channel_id
 from bot.models import Door, DoorGroup, EventMute, GroupMember, QuietHours
 
 
@@ -118,13 +119,12 @@ async def list_mutes(session: AsyncSession) -> list[MuteView]:
 
 
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})$")
-_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 
 
 def channel(text: str) -> str:
     """A Slack channel ID: routing and quiet hours compare IDs, so a name would never match."""
     text = text.strip()
-    if not _CHANNEL.match(text):
+    if not is_channel_id(text):
         raise EventError(
             f"{text!r} is not a Slack channel ID; use the ID (C… or G…), which Slack shows at "
             "the bottom of the channel's details"

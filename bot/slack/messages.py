@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot.ids import is_user_id
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule
-from bot.text import escape
+from bot.text import escape, local_time
 
 _OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
 _NEXT_STEP = {
@@ -106,7 +105,7 @@ def group_name(batch: LockBatch) -> str:
 
 def mention(user_id: str) -> str:
     """A Slack user as a mention; a terminal operator (`cli:alice`) as plain text."""
-    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else escape(user_id)
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
 
 
 def asker(batch: LockBatch) -> str:
@@ -272,18 +271,14 @@ def invalid(reason: str) -> str:
     return f"⚠️ {escape(reason)} Try `/lock help`."
 
 
-def _local(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
-
-
 def schedule_missed(schedule: Schedule, missed: Sequence[datetime], more: bool) -> str:
     target = f"*{escape(schedule.target)}*"
-    last = _local(missed[-1], schedule.timezone)
+    last = local_time(missed[-1], schedule.timezone)
     if len(missed) == 1:
         runs = f"the {last} run"
     else:
         count = f"{len(missed)}{'+' if more else ''}"
-        runs = f"{count} runs, from {_local(missed[0], schedule.timezone)} to {last}"
+        runs = f"{count} runs, from {local_time(missed[0], schedule.timezone)} to {last}"
     return (
         f"⏰❗ Schedule {schedule.id} (lock {target}) missed {runs} ({escape(schedule.timezone)}): "
         "the bot was down. Nothing was locked then; check the door, or run `/lock "

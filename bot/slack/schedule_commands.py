@@ -4,7 +4,6 @@ bot.schedules, shown only to the person who asked."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -13,20 +12,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.db import Database
 from bot.schedules import ScheduleError, Schedules, ScheduleView
 from bot.slack.messages import mention
-from bot.text import escape
+from bot.text import escape, local_time
 from bot.when import WhenError
 
 log = logging.getLogger(__name__)
 LIST_MAX = 30
 
 
-def when_local(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
-
-
 def line(item: ScheduleView) -> str:
     s = item.schedule
-    state = "⏸️ paused" if s.paused else f"next {when_local(item.next_runs[0], s.timezone)}"
+    state = "⏸️ paused" if s.paused else f"next {local_time(item.next_runs[0], s.timezone)}"
     return (
         f"`{item.id}` *{escape(s.target)}*: {escape(item.when.describe())}, {state}, "
         f"in <#{s.channel_id}>, by {mention(s.created_by)}"
@@ -62,7 +57,7 @@ class ScheduleCommands:
                 item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
         except (ScheduleError, WhenError) as error:
             return f"⚠️ {escape(str(error))}"
-        runs = ", ".join(when_local(t, item.schedule.timezone) for t in item.next_runs)
+        runs = ", ".join(local_time(t, item.schedule.timezone) for t in item.next_runs)
         return (
             f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
             f"{escape(item.when.describe())} and report here in <#{channel_id}>. "

@@ -14,7 +14,6 @@ _ENTITY = re.compile(r"<([@#!][^<>]*|(?:https?|mailto):[^<>]*)>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)>")
 _SUBTEAM = re.compile(r"<!subteam\^(S[A-Z0-9]+)>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)>")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
 
 
 class InputError(ValueError):

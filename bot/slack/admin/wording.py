@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot import access
+from bot.ids import is_group_id, is_user_id
 from bot.text import escape
 
 # Slack folds long messages behind "Show more" and a section block holds 3,000 characters;
@@ -25,9 +25,9 @@ _HINTS = {
 
 
 def who(subject: str) -> str:
-    if access.is_user_id(subject):
+    if is_user_id(subject):
         return f"<@{subject}>"
-    if access.is_group_id(subject):
+    if is_group_id(subject):
         return f"<!subteam^{subject}>"
     return f"`{escape(subject)}`"
 
