@@ -145,8 +145,10 @@ async def processes() -> AsyncIterator[list[BotProcess]]:
     """Bot child processes a test starts; whatever still runs is stopped afterwards."""
     started: list[BotProcess] = []
     yield started
-    for process in started:
-        await process.stop()
+    results = await asyncio.gather(*(p.stop() for p in started), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 @pytest.fixture

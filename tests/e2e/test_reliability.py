@@ -156,11 +156,13 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
 
     monkeypatch.setattr(service, "_in_flight", slow_in_flight)
     second = asyncio.create_task(live.command("front door", user_id="UADMIN"))
-    await asyncio.wait_for(reached.wait(), 5)
-    await seam.resolve(attempt, "success")
-    await slack.wait_for(lambda c: c.method == "chat.update")
-    await quiet(slack)
-    go.set()
+    try:
+        await asyncio.wait_for(reached.wait(), 5)
+        await seam.resolve(attempt, "success")
+        await slack.wait_for(lambda c: c.method == "chat.update")
+        await quiet(slack)
+    finally:
+        go.set()  # whatever failed above, the held request must not outlive the test
     ack = (await second).response.json()
     assert ack["text"].startswith("⏳") and "<@U1>" in ack["text"]
 

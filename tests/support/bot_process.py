@@ -47,7 +47,9 @@ class BotProcess:
                 if self.process.returncode is not None:
                     raise AssertionError("the bot exited during start-up")
                 await asyncio.sleep(0.05)
-        raise AssertionError("the bot never became healthy")
+        self.process.kill()
+        await self.process.wait()
+        raise AssertionError("the bot never became healthy within 15 s")
 
     async def kill9(self) -> None:
         assert self.process is not None
@@ -55,6 +57,14 @@ class BotProcess:
         await self.process.wait()
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
+        """SIGTERM, as an operator would; a bot still running 15 s later fails the test, and is
+        killed first so that it cannot outlive it and hold the database."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
             await asyncio.wait_for(self.process.wait(), 15)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise AssertionError("the bot did not exit within 15 s of SIGTERM") from None
