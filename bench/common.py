@@ -35,6 +35,7 @@ from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, FakeSeamServer
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.support.bot_process import BotProcess
+from tests.support.raw_http import http_request
 from tests.support.slack_requests import signed_headers, slash_command
 
 ALLOWED = "U1"  # may lock Front Door, Back Door and every bench door
@@ -149,14 +150,6 @@ class RawClient:
         if not chunk:
             raise ConnectionError("the server closed the connection")
         self.buffer += chunk
-
-
-def http_request(path: str, body: str, headers: dict[str, str], port: int) -> bytes:
-    """A complete HTTP/1.1 POST, ready to send again and again."""
-    data = body.encode()
-    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Length: {len(data)}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
 
 def signed_lock(text: str, user: str, port: int, timestamp: int | None = None) -> bytes:

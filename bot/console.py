@@ -49,6 +49,10 @@ class ConsoleNotifier:
             )
         self.done.set()
 
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            await self.finished(follower)
+
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
     ) -> MessageRef | None:

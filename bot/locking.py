@@ -99,6 +99,17 @@ def poll_key(request_id: int) -> str:
     return f"poll:{request_id}"
 
 
+def _final_values(
+    status: LockStatus, error_type: str | None, error_message: str | None
+) -> dict[str, Any]:
+    """The columns that end a request; a lock that succeeded carries no error."""
+    assert status.final
+    values: dict[str, Any] = {"status": status, "finished_at": utcnow()}
+    if status is LockStatus.LOCKED:
+        return values | {"error_type": None, "error_message": None}
+    return values | {"error_type": error_type, "error_message": (error_message or "")[:500]}
+
+
 class LockService(GroupLocks):
     def __init__(
         self,
@@ -378,13 +389,8 @@ class LockService(GroupLocks):
         **extra: Any,
     ) -> LockRequest | None:
         """Write the final state once; only the caller that wrote it tells anyone."""
-        assert status.final
         self.jobs.cancel(poll_key(request_id))
-        values: dict[str, Any] = {"status": status, "finished_at": utcnow(), **extra}
-        if status is not LockStatus.LOCKED:
-            values |= {"error_type": error_type, "error_message": (error_message or "")[:500]}
-        else:
-            values |= {"error_type": None, "error_message": None}
+        values = _final_values(status, error_type, error_message) | extra
         async with self.db.writing() as session:
             result = await session.exec(
                 sa.update(LockRequest)
@@ -395,24 +401,28 @@ class LockService(GroupLocks):
             await session.commit()
             if result.rowcount != 1:
                 return None
-        if (event := self._settled.get(request_id)) is not None:
-            event.set()
         row = await self.load(request_id)
         assert row is not None
-        metrics.OUTCOMES.labels(result=status.value).inc()
-        if row.elapsed_s is not None:
-            metrics.OUTCOME_SECONDS.observe(row.elapsed_s)
-        log.info(
-            "lock request %s settled: %s%s after %.1f s",
-            request_id,
-            status.value,
-            f" ({error_type})" if error_type else "",
-            row.elapsed_s or 0.0,
-        )
+        self._settled_now(row)
         await self._notify(self.notifier.finished(row))
         if row.joined_id is None:
             await self._settle_followers(row)
         return row
+
+    def _settled_now(self, row: LockRequest) -> None:
+        assert row.id is not None
+        if (event := self._settled.get(row.id)) is not None:
+            event.set()
+        metrics.OUTCOMES.labels(result=row.status.value).inc()
+        if row.elapsed_s is not None:
+            metrics.OUTCOME_SECONDS.observe(row.elapsed_s)
+        log.info(
+            "lock request %s settled: %s%s after %.1f s",
+            row.id,
+            row.status.value,
+            f" ({row.error_type})" if row.error_type else "",
+            row.elapsed_s or 0.0,
+        )
 
     async def _catch_up(self, follower: LockRequest) -> None:
         assert follower.id is not None and follower.joined_id is not None
@@ -421,24 +431,58 @@ class LockService(GroupLocks):
             await self._follow(follower, leader)
 
     async def _settle_followers(self, leader: LockRequest) -> None:
-        """Requests that joined `leader` get its outcome, each told in the same thread."""
-        async with self.db.session() as session:
-            followers = (
-                await session.exec(
-                    select(LockRequest).where(
-                        col(LockRequest.joined_id) == leader.id,
-                        col(LockRequest.status) == LockStatus.PENDING,
-                    )
+        """Requests that joined `leader` get its outcome.
+
+        Those told in the leader's thread are settled in one statement and told in one
+        message: a burst of taps must not become a burst of posts into one channel, which Slack
+        allows about once a second. A group's door is told in its own group's thread.
+        """
+        values = _final_values(leader.status, leader.error_type, leader.error_message)
+        where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
+        async with self.db.writing() as session:
+            # RETURNING names only the rows this statement settled: a sweep or catch-up racing
+            # it settles (and tells) the others itself.
+            settled = await session.exec(
+                sa.update(LockRequest)
+                .where(
+                    col(LockRequest.joined_id) == leader.id,
+                    col(LockRequest.status) == LockStatus.PENDING,
+                    col(LockRequest.batch_id).is_(None),
                 )
-            ).all()
-        for follower in followers:
+                .values(**values, **where)
+                .returning(col(LockRequest.id))
+            )
+            ids = list(settled.scalars())
+            await session.commit()
+        async with self.db.session() as session:
+            singles = list((await session.exec(
+                select(LockRequest).where(col(LockRequest.id).in_(ids)).order_by(col(LockRequest.id))
+            )).all()) if ids else []  # fmt: skip
+            members = (await session.exec(
+                select(LockRequest).where(
+                    col(LockRequest.joined_id) == leader.id,
+                    col(LockRequest.status) == LockStatus.PENDING,
+                    col(LockRequest.batch_id).is_not(None),
+                )
+            )).all()  # fmt: skip
+        for follower in singles:
             bind_request(follower.request_id)
-            await self._follow(follower, leader)
+            self._settled_now(follower)
+        bind_request(leader.request_id)
+        if singles:
+            if leader.message_channel and leader.message_ts:
+                await self._notify(self.notifier.followers_finished(leader, singles))
+            else:
+                for follower in singles:
+                    await self._notify(self.notifier.finished(follower))
+        for member in members:
+            bind_request(member.request_id)
+            await self._follow(member, leader)
         bind_request(leader.request_id)
 
     async def _follow(self, follower: LockRequest, leader: LockRequest) -> None:
-        """Give a joined request its leader's outcome, told in the leader's thread (or, for a
-        group's door, in the group's thread)."""
+        """Give one joined request its leader's outcome, told in the leader's thread (or, for
+        a group's door, in the group's thread)."""
         assert follower.id is not None
         where = {}
         if follower.batch_id is None:

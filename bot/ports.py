@@ -140,6 +140,11 @@ class Notifier(Protocol):
 
     async def finished(self, request: LockRequest) -> None: ...
 
+    async def followers_finished(
+        self, leader: LockRequest, followers: list[LockRequest]
+    ) -> None:
+        """Everyone who joined `leader` and is told in its thread, at once."""
+
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
     ) -> MessageRef | None: ...

@@ -32,6 +32,10 @@ _NEXT_STEP = {
 _DEFAULT_NEXT_STEP = "Try again; if it keeps failing, tell an admin."
 
 
+# A thread line names at most this many people who asked again; the rest are counted.
+FOLLOWERS_NAMED = 10
+
+
 def door(request: LockRequest) -> str:
     return f"*{escape(request.door_name or request.text)}*"
 
@@ -227,13 +231,19 @@ def joined(request: LockRequest, leader: LockRequest) -> str:
     )
 
 
-def follower_final(request: LockRequest) -> str:
-    """Told in the leader's thread to someone who asked for the same door meanwhile."""
+def followers_final(followers: list[LockRequest]) -> str:
+    """Told in the leader's thread to everyone who asked for the same door meanwhile."""
+    first = followers[0]
     outcome = {
         LockStatus.LOCKED: "✅ locked",
         LockStatus.TIMED_OUT: "⌛ did not confirm",
-    }.get(request.status, f"❌ failed (`{escape(request.error_type or 'error')}`)")
-    return f"{who(request)} asked for {door(request)} too: same outcome, {outcome}."
+    }.get(first.status, f"❌ failed (`{escape(first.error_type or 'error')}`)")
+    people = list(dict.fromkeys(who(f) for f in followers))
+    named = people[:FOLLOWERS_NAMED]
+    if len(people) > len(named):
+        named.append(f"{len(people) - len(named)} others")
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"{listed} asked for {door(first)} too: same outcome, {outcome}."
 
 
 def rate_limited(per_minute: int) -> str:

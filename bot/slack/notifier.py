@@ -99,9 +99,9 @@ class SlackNotifier:
         if request.joined_id is not None:
             # The request it joined owns the root message and the alert; just tell this person.
             if request.message_channel and request.message_ts:
-                await self._reply(request, messages.follower_final(request))
+                await self._reply(request, messages.followers_final([request]))
             else:
-                await self._respond(request, messages.follower_final(request))
+                await self._respond(request, messages.followers_final([request]))
             return
         if request.message_channel and request.message_ts:
             await self._reply(request, messages.thread_final(request))
@@ -116,6 +116,14 @@ class SlackNotifier:
             )
         if request.status is not LockStatus.LOCKED:
             await self.alert(request)
+
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        assert leader.message_channel and leader.message_ts
+        await self.client.chat_postMessage(
+            channel=leader.message_channel,
+            thread_ts=leader.message_ts,
+            text=messages.followers_final(followers),
+        )
 
     async def alert(self, request: LockRequest) -> None:
         if request.error_type == "seam_unauthorized":

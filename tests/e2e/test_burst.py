@@ -3,18 +3,18 @@
 A correctness bound, not a benchmark: Slack gives up on a slash command after 3 s, so each ack
 must come within that, and the in-flight dedupe must keep Seam from being asked once per tap.
 
-The bot runs as its own process (`python -m bot serve --http`), as in production, so the 50
-clients generating the load do not share its event loop and inflate the times they measure.
+The bot runs as its own process (`python -m bot serve --http`), as in production, and the 50
+clients are raw keep-alive sockets in another (tests/support/raw_http.py), so that neither the
+clients nor the fakes share a process with what they time.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.models import LockStatus
@@ -22,6 +22,7 @@ from tests.e2e.conftest import SIGNING_SECRET, assert_all_final, bot_env, seed_d
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
+from tests.support.raw_http import concurrent_clients, http_request
 from tests.support.slack_requests import signed_headers, slash_command
 
 TOTAL = 1000
@@ -59,32 +60,25 @@ async def bot_process(
 async def test_a_thousand_locks_from_fifty_clients(
     bot_process: BotProcess, seam: SeamProxy, slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
-    results: list[tuple[int, float, str]] = []
+    plans: list[list[bytes]] = [[] for _ in range(CLIENTS)]
+    for i in range(TOTAL):
+        user, door = PLAN[i % len(PLAN)]
+        body = slash_command(
+            door, user_id=user, channel_id="C1", response_url=slack.response_url(f"r{i}")
+        )
+        request = http_request(
+            "/slack/events", body, signed_headers(body, SIGNING_SECRET), bot_process.port
+        )
+        plans[i % CLIENTS].append(request)
 
-    async def client(http: httpx.AsyncClient, k: int) -> None:
-        for i in range(k, TOTAL, CLIENTS):
-            user, door = PLAN[i % len(PLAN)]
-            body = slash_command(
-                door, user_id=user, channel_id="C1", response_url=slack.response_url(f"r{i}")
-            )
-            headers = signed_headers(body, SIGNING_SECRET)
-            sent = time.perf_counter()
-            response = await http.post("/slack/events", content=body, headers=headers)
-            elapsed = time.perf_counter() - sent
-            text = response.json()["text"] if response.content else ""
-            results.append((response.status_code, elapsed, text))
-
-    # Each client has its own connection; they are made before the clock starts.
-    clients = [httpx.AsyncClient(base_url=bot_process.url, timeout=10)
-               for _ in range(CLIENTS)]  # fmt: skip
     started = time.perf_counter()
-    try:
-        await asyncio.gather(*(client(http, k) for k, http in enumerate(clients)))
-    finally:
-        for http in clients:
-            await http.aclose()
+    answers = await concurrent_clients(bot_process.port, plans)
     acked_in = time.perf_counter() - started
 
+    results = [
+        (a.status, a.elapsed_s, json.loads(a.body)["text"] if a.body else "")
+        for plan in answers for a in plan
+    ]  # fmt: skip
     assert len(results) == TOTAL
     assert [r for r in results if r[0] != 200] == []
     slow = sorted(r[1] for r in results if r[1] >= ACK_WITHIN_S)

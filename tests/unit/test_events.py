@@ -68,6 +68,10 @@ class LockNotes:
     async def finished(self, request: LockRequest) -> None:
         self.told.append((request.id, request.status, request.error_type))
 
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            await self.finished(follower)
+
     async def group_started(self, batch: Any, members: Any) -> MessageRef | None:
         return None
 

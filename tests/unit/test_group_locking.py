@@ -57,6 +57,10 @@ class Recorder:
     async def finished(self, request: LockRequest) -> None:
         self.lines.append(("door", request.door_name, request.status))
 
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            await self.finished(follower)
+
     async def group_started(self, batch: LockBatch, members: list[LockRequest]) -> MessageRef:
         return MessageRef("C1", "9.9")
 

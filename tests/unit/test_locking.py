@@ -17,6 +17,7 @@ from bot.locking import LockService, Requester, Timing
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress
 from bot.scheduler import Scheduler
+from bot.slack.messages import FOLLOWERS_NAMED, followers_final
 
 FAST = Timing(timeout_s=1.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.1)
 
@@ -58,6 +59,10 @@ class Recorder:
     async def finished(self, request: LockRequest) -> None:
         self.events.append(("finished", request.status, request.error_type))
         self.done.set()
+
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            await self.finished(follower)
 
 
 class NoGroups:
@@ -282,3 +287,20 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
     assert (row.status, row.error_type, row.message_ts) == (
         LockStatus.FAILED, "device_offline", leader.message_ts
     )
+
+
+def _follower(user: str, source: str = "slack") -> LockRequest:
+    return LockRequest(request_id="r", source=source, user_id=user, text="main",
+                       door_name="Front Door", status=LockStatus.LOCKED)  # fmt: skip
+
+
+def test_everyone_who_joined_is_named_once_in_one_line_and_a_crowd_is_counted() -> None:
+    assert followers_final([_follower("U2")]) == (
+        "<@U2> asked for *Front Door* too: same outcome, ✅ locked."
+    )
+    twice = [_follower("U2"), _follower("U3"), _follower("U2"), _follower("cli:ops", "cli")]
+    assert followers_final(twice).startswith("<@U2>, <@U3> and cli:ops asked for *Front Door*")
+    crowd = [_follower(f"U{n}") for n in range(FOLLOWERS_NAMED + 3)]
+    line = followers_final(crowd)
+    assert line.count("<@U") == FOLLOWERS_NAMED
+    assert f"<@U{FOLLOWERS_NAMED - 1}> and 3 others asked for" in line

@@ -69,6 +69,10 @@ class Notes:
     async def finished(self, request: LockRequest) -> None:
         pass
 
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            await self.finished(follower)
+
     async def group_started(self, batch: LockBatch, members: list[LockRequest]) -> MessageRef:
         return MessageRef(batch.channel_id or "C?", "1.0")
 
