@@ -437,34 +437,42 @@ class LockService(GroupLocks):
         message: a burst of taps must not become a burst of posts into one channel, which Slack
         allows about once a second. A group's door is told in its own group's thread.
         """
-        values = _final_values(leader.status, leader.error_type, leader.error_message)
-        where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
-        async with self.db.writing() as session:
-            # RETURNING names only the rows this statement settled: a sweep or catch-up racing
-            # it settles (and tells) the others itself.
-            settled = await session.exec(
-                sa.update(LockRequest)
-                .where(
-                    col(LockRequest.joined_id) == leader.id,
-                    col(LockRequest.status) == LockStatus.PENDING,
-                    col(LockRequest.batch_id).is_(None),
-                )
-                .values(**values, **where)
-                .returning(col(LockRequest.id))
-            )
-            ids = list(settled.scalars())
-            await session.commit()
         async with self.db.session() as session:
-            singles = list((await session.exec(
-                select(LockRequest).where(col(LockRequest.id).in_(ids)).order_by(col(LockRequest.id))
-            )).all()) if ids else []  # fmt: skip
-            members = (await session.exec(
+            waiting = (await session.exec(
                 select(LockRequest).where(
                     col(LockRequest.joined_id) == leader.id,
                     col(LockRequest.status) == LockStatus.PENDING,
-                    col(LockRequest.batch_id).is_not(None),
                 )
             )).all()  # fmt: skip
+        if not waiting:
+            return  # the common case: one read, and the write turn is not taken
+        members = [f for f in waiting if f.batch_id is not None]
+        singles: list[LockRequest] = []
+        if len(members) < len(waiting):
+            values = _final_values(leader.status, leader.error_type, leader.error_message)
+            where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
+            async with self.db.writing() as session:
+                # RETURNING names only the rows this statement settled: a sweep or catch-up
+                # racing it settles (and tells) the others itself.
+                settled = await session.exec(
+                    sa.update(LockRequest)
+                    .where(
+                        col(LockRequest.joined_id) == leader.id,
+                        col(LockRequest.status) == LockStatus.PENDING,
+                        col(LockRequest.batch_id).is_(None),
+                    )
+                    .values(**values, **where)
+                    .returning(col(LockRequest.id))
+                )
+                ids = list(settled.scalars())
+                await session.commit()
+            if ids:
+                async with self.db.session() as session:
+                    singles = list((await session.exec(
+                        select(LockRequest)
+                        .where(col(LockRequest.id).in_(ids))
+                        .order_by(col(LockRequest.id))
+                    )).all())  # fmt: skip
         for follower in singles:
             bind_request(follower.request_id)
             self._settled_now(follower)
