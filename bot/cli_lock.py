@@ -63,8 +63,9 @@ def lock(door: str) -> None:
         notifier = ConsoleNotifier()
         runtime = Runtime.build(config, notifier, NoGroups())
         try:
-            # Only the scheduler: pending requests belong to the running bot, not to this command.
-            runtime.scheduler.start()
+            # Only its own lease: pending requests belong to the running bot, not to this command,
+            # and the bot leaves this one's alone while the lease is renewed.
+            runtime.keep_leases()
             submission = await runtime.service.submit(Requester(operator, source="cli"), door)
             if isinstance(submission, GroupSubmission):
                 return await lock_group(runtime.service, notifier, submission)

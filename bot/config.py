@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
     poll_max_s: float = Field(0.8, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
+    # How long a replica's claim on its pending requests lasts without renewal: a killed
+    # replica's requests are taken over within this plus a third of it (bot/lease.py).
+    lease_s: float = Field(15.0, ge=0.3, le=600, validation_alias="LOCKBOT_LEASE")
     # Doors of one group locked at the same time (`/lock floor 2`).
     fanout_limit: int = Field(10, ge=1, le=100, validation_alias="LOCKBOT_FANOUT_LIMIT")
     # A scheduled run missed by less than this (the bot was down) runs late, once; older ones are

@@ -22,6 +22,7 @@ from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
 if TYPE_CHECKING:
     from bot.access import AccessPolicy
     from bot.db import Database
+    from bot.lease import Lease
     from bot.locking import Requester, Timing
     from bot.ports import Notifier
 
@@ -75,6 +76,7 @@ class GroupLocks:
         access: AccessPolicy
         timing: Timing
         fanout_limit: int
+        lease: Lease
         _settled: dict[int, asyncio.Event]
 
         async def _vet(
@@ -112,6 +114,8 @@ class GroupLocks:
             channel_id=requester.channel_id,
             response_url=requester.response_url,
             created_at=now,
+            owner=self.lease.owner,
+            lease_until=self.lease.until(now),
         )
         user = requester.user_id
         blocked = [
@@ -124,7 +128,7 @@ class GroupLocks:
         elif not doors:
             batch.status, batch.error_type = LockStatus.REJECTED, "empty_group"
         if batch.status.final:
-            batch.finished_at = now
+            batch.finished_at, batch.lease_until = now, None
             session.add(batch)
             await session.commit()
             return GroupSubmission(batch, [], blocked)
@@ -147,10 +151,12 @@ class GroupLocks:
                 channel_id=requester.channel_id,
                 batch_id=batch.id,
                 created_at=now,
+                owner=self.lease.owner,
+                lease_until=batch.lease_until,
             )
             await self._vet(session, row, door, requester)
             if row.status.final:
-                row.finished_at = now
+                row.finished_at, row.lease_until = now, None
             else:
                 assert door.id is not None
                 leader = await self._in_flight(session, door.id)
@@ -221,7 +227,7 @@ class GroupLocks:
                 sa.update(LockBatch)
                 .where(col(LockBatch.id) == batch_id)
                 .where(col(LockBatch.status) == LockStatus.PENDING)
-                .values(status=status, finished_at=utcnow())
+                .values(status=status, finished_at=utcnow(), lease_until=None)
             )
             await session.commit()
             if result.rowcount != 1:

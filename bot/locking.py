@@ -26,6 +26,7 @@ from bot.group_locks import GroupLocks
 from bot.group_locks import GroupSubmission as GroupSubmission  # re-exported: its old home
 from bot.group_locks import group_summary as group_summary
 from bot.groups import find_group, group_doors, suggest_targets
+from bot.lease import Lease
 from bot.logs import bind_request, new_request_id
 from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
 from bot.ports import (
@@ -78,7 +79,6 @@ class Submission:
         return self.request.status is LockStatus.PENDING and self.joined is None
 
 
-SWEEP_GRACE = timedelta(seconds=30)
 RATE_LIMIT_RETRIES = 2
 RATE_LIMIT_MAX_WAIT_S = 10.0
 
@@ -93,6 +93,13 @@ _LOCK_REQUEST_COLUMNS = tuple(c.name for c in _LOCK_REQUEST_TABLE.columns if c.n
 def _columns(row: LockRequest) -> dict[str, Any]:
     """The row's values for a Core insert (the id comes from the database)."""
     return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
+
+
+def same_place(follower: LockRequest, leader: LockRequest) -> bool:
+    """Whether a request that joined `leader` is told in the leader's thread: only when it was
+    asked in the same channel. Someone who asked in a DM or a private channel is answered there,
+    and never named in a channel they did not ask in."""
+    return follower.channel_id is not None and follower.channel_id == leader.channel_id
 
 
 def poll_key(request_id: int) -> str:
@@ -121,6 +128,7 @@ class LockService(GroupLocks):
         timing: Timing | None = None,
         rate_limit: int = 20,
         fanout_limit: int = 10,
+        lease: Lease | None = None,
     ) -> None:
         self.db = db
         self.backend = backend
@@ -131,6 +139,8 @@ class LockService(GroupLocks):
         self.rate_limit = rate_limit  # requests per user per minute; 0 turns the limit off
         # Doors of one group locked at the same time, from `lock_door` until the outcome.
         self.fanout_limit = max(1, fanout_limit)
+        # This process's claim on the requests it records; bot/recovery.py renews it.
+        self.lease = lease or Lease()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._settled: dict[int, asyncio.Event] = {}
 
@@ -196,6 +206,8 @@ class LockService(GroupLocks):
             channel_id=requester.channel_id,
             response_url=requester.response_url,
             created_at=now,
+            owner=self.lease.owner,
+            lease_until=self.lease.until(now),
         )
         suggestions: list[str] = []
         channels: list[str] = []
@@ -231,12 +243,13 @@ class LockService(GroupLocks):
                         if leader is not None:
                             row.joined_id = leader.id
                             row.deadline_at = leader.deadline_at
-                            row.message_channel = leader.message_channel
-                            row.message_ts = leader.message_ts
+                            if same_place(row, leader):
+                                row.message_channel = leader.message_channel
+                                row.message_ts = leader.message_ts
                         else:
                             row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
             if row.status.final:
-                row.finished_at = now
+                row.finished_at, row.lease_until = now, None
             # A Core insert: the ORM's unit of work costs more than the statement itself here.
             result = await session.exec(_INSERT_REQUEST, params=_columns(row))
             await session.commit()
@@ -260,6 +273,23 @@ class LockService(GroupLocks):
             row.status, row.error_type = LockStatus.REJECTED, "door_missing"
             row.error_message = "the door's device is missing from Seam"
         return []
+
+    async def recheck(self, row: LockRequest) -> tuple[LockStatus, str, str] | None:
+        """Whether a request recorded a while ago may still be sent: access, the door's channel
+        limits and its presence in Seam may all have changed since it was acked. None: it may;
+        otherwise the final state, error type and message it ends with."""
+        async with self.db.session() as session:
+            door = await session.get(Door, row.door_id) if row.door_id is not None else None
+            if door is None or door.id is None:
+                return LockStatus.REJECTED, "door_removed", "the door was removed meanwhile"
+            if not await self.access.may_lock(session, row.user_id, door.id):
+                return LockStatus.DENIED, "access_changed", "access was taken away meanwhile"
+            probe = LockRequest(source=row.source, user_id=row.user_id, text=row.text)
+            requester = Requester(row.user_id, row.source, row.channel_id, row.response_url)
+            await self._vet(session, probe, door, requester)
+        if probe.status.final:
+            return probe.status, probe.error_type or "rejected", probe.error_message or ""
+        return None
 
     async def _in_flight(self, session: AsyncSession, door_id: int) -> LockRequest | None:
         query = select(LockRequest).where(
@@ -301,6 +331,10 @@ class LockService(GroupLocks):
             # The row stays pending, so the next start resumes it; say so loudly meanwhile.
             log.error("a lock task failed; its request stays pending", exc_info=task.exception())
 
+    @property
+    def idle(self) -> bool:
+        return not self._tasks
+
     async def drain(self, timeout_s: float) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout_s)
@@ -320,7 +354,7 @@ class LockService(GroupLocks):
             if ref is not None:
                 row = await self._update(request_id, message_channel=ref.channel, message_ts=ref.ts)
         if row.action_attempt_id is not None:
-            self._track(request_id, 0)
+            self.track(request_id, 0)
             return
         assert row.device_id is not None
         try:
@@ -333,7 +367,7 @@ class LockService(GroupLocks):
         if not await self._settle_from(request_id, attempt):
             if row.batch_id is None:
                 await self._notify(self.notifier.progress(row, Progress.SENT))
-            self._track(request_id, 0)
+            self.track(request_id, 0)
 
     async def _lock_door(self, device_id: str) -> Attempt:
         """lock_door acts, so it is repeated only when Seam said it did nothing: a 429."""
@@ -378,7 +412,7 @@ class LockService(GroupLocks):
             await self.settle(request_id, LockStatus.TIMED_OUT, "timed_out", reason)
             return
         delay = max(self.timing.poll_delay(polls_done + 1), wait_at_least)
-        self._track(request_id, polls_done + 1, min(delay, left))
+        self.track(request_id, polls_done + 1, min(delay, left))
 
     async def settle(
         self,
@@ -390,7 +424,7 @@ class LockService(GroupLocks):
     ) -> LockRequest | None:
         """Write the final state once; only the caller that wrote it tells anyone."""
         self.jobs.cancel(poll_key(request_id))
-        values = _final_values(status, error_type, error_message) | extra
+        values = _final_values(status, error_type, error_message) | {"lease_until": None} | extra
         async with self.db.writing() as session:
             result = await session.exec(
                 sa.update(LockRequest)
@@ -428,7 +462,7 @@ class LockService(GroupLocks):
         assert follower.id is not None and follower.joined_id is not None
         leader = await self.load(follower.joined_id)
         if leader is not None and leader.status.final:
-            await self._follow(follower, leader)
+            await self.follow(follower, leader)
 
     async def _settle_followers(self, leader: LockRequest) -> None:
         """Requests that joined `leader` get its outcome.
@@ -447,131 +481,67 @@ class LockService(GroupLocks):
         if not waiting:
             return  # the common case: one read, and the write turn is not taken
         members = [f for f in waiting if f.batch_id is not None]
-        singles: list[LockRequest] = []
-        if len(members) < len(waiting):
-            values = _final_values(leader.status, leader.error_type, leader.error_message)
-            where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
-            async with self.db.writing() as session:
-                # RETURNING names only the rows this statement settled: a sweep or catch-up
-                # racing it settles (and tells) the others itself.
-                settled = await session.exec(
-                    sa.update(LockRequest)
-                    .where(
-                        col(LockRequest.joined_id) == leader.id,
-                        col(LockRequest.status) == LockStatus.PENDING,
-                        col(LockRequest.batch_id).is_(None),
-                    )
-                    .values(**values, **where)
-                    .returning(col(LockRequest.id))
-                )
-                ids = list(settled.scalars())
-                await session.commit()
-            if ids:
-                async with self.db.session() as session:
-                    singles = list((await session.exec(
-                        select(LockRequest)
-                        .where(col(LockRequest.id).in_(ids))
-                        .order_by(col(LockRequest.id))
-                    )).all())  # fmt: skip
-        for follower in singles:
+        singles = [f for f in waiting if f.batch_id is None]
+        here = [f.id for f in singles if same_place(f, leader)]
+        elsewhere = [f.id for f in singles if not same_place(f, leader)]
+        told_here = await self._settle_joined(leader, here, in_thread=True)
+        told_elsewhere = await self._settle_joined(leader, elsewhere, in_thread=False)
+        for follower in told_here + told_elsewhere:
             bind_request(follower.request_id)
             self._settled_now(follower)
         bind_request(leader.request_id)
-        if singles:
+        if told_here:
             if leader.message_channel and leader.message_ts:
-                await self._notify(self.notifier.followers_finished(leader, singles))
+                await self._notify(self.notifier.followers_finished(leader, told_here))
             else:
-                for follower in singles:
-                    await self._notify(self.notifier.finished(follower))
+                told_elsewhere += told_here
+        for follower in told_elsewhere:
+            # Told where they asked: the response URL of their command, else a DM.
+            await self._notify(self.notifier.finished(follower))
         for member in members:
             bind_request(member.request_id)
-            await self._follow(member, leader)
+            await self.follow(member, leader)
         bind_request(leader.request_id)
 
-    async def _follow(self, follower: LockRequest, leader: LockRequest) -> None:
+    async def _settle_joined(
+        self, leader: LockRequest, ids: list[int | None], *, in_thread: bool
+    ) -> list[LockRequest]:
+        """Give these joined requests the leader's outcome in one statement; returns the rows it
+        settled. RETURNING names only those: a sweep or catch-up racing it tells the others."""
+        if not ids:
+            return []
+        values = _final_values(leader.status, leader.error_type, leader.error_message)
+        if in_thread:
+            values |= {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
+        async with self.db.writing() as session:
+            settled = await session.exec(
+                sa.update(LockRequest)
+                .where(
+                    col(LockRequest.id).in_(ids),
+                    col(LockRequest.status) == LockStatus.PENDING,
+                )
+                .values(**values, lease_until=None)
+                .returning(col(LockRequest.id))
+            )
+            done = list(settled.scalars())
+            await session.commit()
+        if not done:
+            return []
+        async with self.db.session() as session:
+            return list((await session.exec(
+                select(LockRequest).where(col(LockRequest.id).in_(done)).order_by(col(LockRequest.id))
+            )).all())  # fmt: skip
+
+    async def follow(self, follower: LockRequest, leader: LockRequest) -> LockRequest | None:
         """Give one joined request its leader's outcome, told in the leader's thread (or, for
         a group's door, in the group's thread)."""
         assert follower.id is not None
         where = {}
-        if follower.batch_id is None:
+        if follower.batch_id is None and same_place(follower, leader):
             where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
-        await self.settle(
+        return await self.settle(
             follower.id, leader.status, leader.error_type, leader.error_message, **where
         )
-
-    async def _pending(self) -> list[LockRequest]:
-        async with self.db.session() as session:
-            query = select(LockRequest).where(col(LockRequest.status) == LockStatus.PENDING)
-            return list((await session.exec(query)).all())
-
-    async def sweep(self) -> int:
-        """Settle what lost its tracking: the safety net behind polling. Runs every half minute.
-
-        A request past its deadline by `SWEEP_GRACE` gets one last poll (which settles it), or
-        fails when Seam never gave it an attempt; a joined request whose leader has ended gets
-        the leader's outcome.
-        """
-        now, settled = utcnow(), 0
-        for row in await self._pending():
-            assert row.id is not None
-            bind_request(row.request_id)
-            if row.joined_id is not None:
-                leader = await self.load(row.joined_id)
-                if leader is None or leader.status.final:
-                    status = leader.status if leader else LockStatus.FAILED
-                    error = (
-                        (leader.error_type, leader.error_message)
-                        if leader
-                        else ("lost", "the request it waited on disappeared")
-                    )
-                    settled += bool(await self.settle(row.id, status, *error))
-            elif row.deadline_at is not None and row.deadline_at + SWEEP_GRACE < now:
-                if row.action_attempt_id is not None:
-                    await self.poll(row.id, 0)
-                else:
-                    await self.settle(
-                        row.id,
-                        LockStatus.FAILED,
-                        "lost",
-                        "lockbot lost track of this request before Seam was asked",
-                    )
-                settled += 1
-        async with self.db.session() as session:
-            query = select(LockBatch.id).where(col(LockBatch.status) == LockStatus.PENDING)
-            batches = list((await session.exec(query)).all())
-        for batch_id in batches:
-            assert batch_id is not None
-            # A group whose runner died after its last door settled (another replica's, say).
-            settled += bool(await self.finish_group(batch_id))
-        bind_request(None)
-        if settled:
-            log.warning("the sweeper settled %d requests that had lost their tracking", settled)
-        return settled
-
-    async def resume_pending(self) -> int:
-        """After a restart, pick up every request that was still in flight."""
-        async with self.db.session() as session:
-            query = select(LockBatch.id).where(col(LockBatch.status) == LockStatus.PENDING)
-            batches = list((await session.exec(query)).all())
-        for batch_id in batches:
-            assert batch_id is not None
-            self.spawn(self.start_group(batch_id))
-        rows = [
-            row for row in await self._pending() if row.joined_id is None and row.batch_id is None
-        ]
-        for row in rows:
-            assert row.id is not None
-            bind_request(row.request_id)
-            if row.action_attempt_id is not None:
-                self._track(row.id, 0, 0)
-            else:
-                # We may have died before or after Seam got the request; locking is idempotent,
-                # so asking again is safe. `start` skips the parts that already happened.
-                self.spawn(self.start(row.id))
-        bind_request(None)
-        if rows or batches:
-            log.info("resumed %d pending lock requests and %d groups", len(rows), len(batches))
-        return len(rows) + len(batches)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -589,7 +559,7 @@ class LockService(GroupLocks):
             return True
         return False
 
-    def _track(self, request_id: int, polls_done: int, delay_s: float | None = None) -> None:
+    def track(self, request_id: int, polls_done: int, delay_s: float | None = None) -> None:
         delay = self.timing.poll_delay(polls_done) if delay_s is None else delay_s
         self.jobs.call_later(delay, poll_key(request_id), self.poll, request_id, polls_done)
 

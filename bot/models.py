@@ -158,6 +158,8 @@ class LockStatus(StrEnum):
     TIMED_OUT = "timed_out"
     DENIED = "denied"
     REJECTED = "rejected"
+    # Never sent: lockbot came back after the request's deadline, so it is not carried out late.
+    EXPIRED = "expired"
 
     @property
     def final(self) -> bool:
@@ -201,6 +203,10 @@ class LockBatch(SQLModel, table=True):
     summary: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The replica carrying this out, and until when; another replica takes it over only once
+    # the lease has lapsed (see bot/recovery.py). NULL owner: nobody holds it.
+    owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def elapsed_s(self) -> float | None:
@@ -261,6 +267,10 @@ class LockRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The replica carrying this out, and until when; another replica takes it over only once
+    # the lease has lapsed (see bot/recovery.py). NULL owner: nobody holds it.
+    owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def elapsed_s(self) -> float | None:

@@ -20,8 +20,10 @@ from bot.db import Database, migrate_async
 from bot.event_intake import EventHandler, EventPoller
 from bot.events import EventRelay
 from bot.leadership import leadership_for
+from bot.lease import Lease
 from bot.locking import LockService, Timing
 from bot.ports import GroupDirectory, Notifier
+from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
 from bot.schedules import Schedules
@@ -60,6 +62,7 @@ class Runtime:
     backend: SeamBackend
     scheduler: Scheduler
     service: LockService
+    recovery: Recovery
 
     @classmethod
     def build(cls, settings: Settings, notifier: Notifier, groups: GroupDirectory) -> Runtime:
@@ -79,17 +82,33 @@ class Runtime:
             timing(settings),
             rate_limit=settings.rate_limit,
             fanout_limit=settings.fanout_limit,
+            lease=Lease(settings.lease_s),
         )
-        return cls(settings, db, backend, scheduler, service)
+        return cls(settings, db, backend, scheduler, service, Recovery(service))
+
+    def keep_leases(self) -> None:
+        """Renew this process's leases while it runs, so nobody takes its requests over."""
+        self.scheduler.start()
+        lease = self.service.lease
+        self.scheduler.every(lease.renew_every_s, "lease", self.recovery.renew)
 
     async def start(self) -> None:
-        self.scheduler.start()
-        await self.service.resume_pending()
-        self.scheduler.every(SWEEP_EVERY_S, "sweep", self.service.sweep)
+        self.keep_leases()
+        await self.recovery.take_over()
+        lease = self.service.lease
+        self.scheduler.every(lease.renew_every_s, "take-over", self.recovery.take_over)
+        self.scheduler.every(SWEEP_EVERY_S, "sweep", self.recovery.sweep)
 
     async def close(self) -> None:
         await self.service.drain(SHUTDOWN_GRACE_S)
         await self.scheduler.drain(SHUTDOWN_GRACE_S / 2)
+        if self.service.idle and self.scheduler.idle:
+            # What is still pending is handed over now rather than when the lease runs out;
+            # not while a task may still be inside a call to Seam, which would then be repeated.
+            try:
+                await self.recovery.release()
+            except Exception:
+                log.exception("could not hand over pending requests; their leases will lapse")
         await self.backend.close()
         await self.db.close()
 

@@ -1,7 +1,7 @@
 """APScheduler lifecycle: the jobs that poll action attempts run here.
 
 Jobs live in memory only. The database is the source of truth: a restart rebuilds the poll jobs
-from the pending rows (`LockService.resume_pending`), so nothing pickled is ever trusted.
+from the pending rows (`Recovery.take_over`), so nothing pickled is ever trusted.
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ class Scheduler:
             await func(*args)
         finally:
             self._running.discard(task)
+
+    @property
+    def idle(self) -> bool:
+        """No job is running (a poll, a sweep…)."""
+        return not self._running
 
     async def drain(self, timeout_s: float) -> None:
         """Stop starting jobs, and give the running ones `timeout_s` to finish.

@@ -28,6 +28,10 @@ _NEXT_STEP = {
     "try again.",
     "timed_out": "The lock never confirmed, so it may or may not be locked. Check the door, "
     "then try again.",
+    "expired": "Nothing was sent to the lock. If the door should be locked now, ask again.",
+    "access_changed": "Your access changed before it was sent; an admin can grant it again "
+    "with `/lock admin grant`.",
+    "door_removed": "The door was removed before it was sent; `/lock list` shows the doors.",
 }
 _DEFAULT_NEXT_STEP = "Try again; if it keeps failing, tell an admin."
 
@@ -46,7 +50,13 @@ def who(request: LockRequest) -> str:
 
 def duration(request: LockRequest) -> str:
     seconds = request.elapsed_s or 0.0
-    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
 
 
 def next_step(request: LockRequest) -> str:
@@ -77,6 +87,11 @@ def root_final(request: LockRequest) -> str:
                 f"⌛ {door(request)} did not confirm it locked. Asked by {who(request)}; "
                 f"gave up after {duration(request)}."
             )
+        case LockStatus.EXPIRED:
+            return (
+                f"⌛ Did not lock {door(request)}: it was too late to send by the time lockbot "
+                f"could. Asked by {who(request)} {duration(request)} earlier."
+            )
         case _:
             reason = escape(request.error_type or "error")
             return (
@@ -88,10 +103,8 @@ def root_final(request: LockRequest) -> str:
 def thread_final(request: LockRequest) -> str:
     if request.status is LockStatus.LOCKED:
         return f"✅ Locked in {duration(request)}."
-    return (
-        f"{'⌛' if request.status is LockStatus.TIMED_OUT else '❌'} "
-        f"{error_detail(request)}\n*What to do:* {next_step(request)}"
-    )
+    late = request.status in (LockStatus.TIMED_OUT, LockStatus.EXPIRED)
+    return f"{'⌛' if late else '❌'} {error_detail(request)}\n*What to do:* {next_step(request)}"
 
 
 def alert(request: LockRequest, permalink: str | None) -> str:
@@ -154,6 +167,8 @@ def member_line(request: LockRequest) -> str:
             return f"⏭️ {name} skipped: it {escape(request.error_message or '')}."
         case LockStatus.TIMED_OUT:
             return f"⌛ {name} did not confirm. {next_step(request)}"
+        case LockStatus.EXPIRED:
+            return f"⌛ {name} not sent: it was too late. {next_step(request)}"
         case _:
             return f"❌ {name}: {error_detail(request)}. {next_step(request)}"
 
@@ -224,20 +239,34 @@ def door_missing(request: LockRequest) -> str:
 
 
 def joined(request: LockRequest, leader: LockRequest) -> str:
-    where = "in its thread" if leader.message_ts else "here"
+    # The leader's thread only when it is in this channel: see locking.same_place.
+    where = "in its thread" if request.message_ts else "here"
     return (
         f"⏳ {door(request)} is already being locked (asked by {who(leader)}), so I didn't ask "
         f"again. You'll see the outcome {where}."
     )
 
 
+def _joined_outcome(request: LockRequest) -> str:
+    return {
+        LockStatus.LOCKED: "✅ locked",
+        LockStatus.TIMED_OUT: "⌛ did not confirm",
+        LockStatus.EXPIRED: "⌛ not sent (too late)",
+    }.get(request.status, f"❌ failed (`{escape(request.error_type or 'error')}`)")
+
+
+def joined_final(request: LockRequest) -> str:
+    """Told where they asked to someone whose request joined one asked in another channel."""
+    return (
+        f"{door(request)}: {_joined_outcome(request)}. It was already being locked when you "
+        "asked, so I didn't ask twice."
+    )
+
+
 def followers_final(followers: list[LockRequest]) -> str:
     """Told in the leader's thread to everyone who asked for the same door meanwhile."""
     first = followers[0]
-    outcome = {
-        LockStatus.LOCKED: "✅ locked",
-        LockStatus.TIMED_OUT: "⌛ did not confirm",
-    }.get(first.status, f"❌ failed (`{escape(first.error_type or 'error')}`)")
+    outcome = _joined_outcome(first)
     people = list(dict.fromkeys(who(f) for f in followers))
     named = people[:FOLLOWERS_NAMED]
     if len(people) > len(named):

@@ -101,7 +101,7 @@ class SlackNotifier:
             if request.message_channel and request.message_ts:
                 await self._reply(request, messages.followers_final([request]))
             else:
-                await self._respond(request, messages.followers_final([request]))
+                await self._respond(request, messages.joined_final(request))
             return
         if request.message_channel and request.message_ts:
             await self._reply(request, messages.thread_final(request))

@@ -153,6 +153,8 @@ def last_state(request: LockRequest | None, now: datetime) -> tuple[str, str]:
             return "⏳", f"being locked now (asked by {who(request)})"
         case LockStatus.TIMED_OUT:
             return "⌛", f"did not confirm {when} (asked by {who(request)})"
+        case LockStatus.EXPIRED:
+            return "⌛", f"not sent {when}: it was too late (asked by {who(request)})"
         case _:
             return "❌", f"failed {when} (`{escape(request.error_type or 'error')}`)"
 
@@ -339,6 +341,7 @@ _OUTCOME = {
     LockStatus.FAILED: ("❌", "failed"),
     LockStatus.DENIED: ("🚫", "not allowed"),
     LockStatus.REJECTED: ("⏭️", "not tried"),
+    LockStatus.EXPIRED: ("⌛", "not sent (too late)"),
 }
 
 

@@ -70,6 +70,8 @@ def bot_env(database_url: str, seam_url: str, slack_api_url: str, **extra: str) 
         # Seam's event log is read only where a test asks for it, so that counting Seam calls
         # elsewhere counts the lock's own.
         "LOCKBOT_EVENTS_POLL": "0",
+        # A restart after kill -9 takes the dead process's requests over once their lease lapses.
+        "LOCKBOT_LEASE": "3",
         **extra,
     }
 

@@ -50,6 +50,12 @@ class SeamProxy:
         self.peak_open_attempts = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        # Every call as it arrives, before it is held or forwarded.
+        self.arrivals: list[str] = []
+        # Paths whose calls wait here until released; a held call whose caller hung up meanwhile
+        # (the bot was killed) is dropped, as if the bot had died before it reached Seam.
+        self._gates: dict[str, asyncio.Event] = {}
+        self.dropped: list[str] = []
         self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -72,6 +78,22 @@ class SeamProxy:
 
     def fail(self, path: str, **kwargs: Any) -> None:
         self.faults.append(Fault(path, **kwargs))
+
+    def hold(self, path: str) -> None:
+        self._gates[path] = asyncio.Event()
+
+    def release(self, path: str) -> None:
+        self._gates.pop(path).set()
+
+    def arrived(self, path: str) -> int:
+        return self.arrivals.count(path)
+
+    async def wait_for_arrivals(self, path: str, count: int = 1, timeout_s: float = 10.0) -> None:
+        for _ in range(int(timeout_s / 0.01)):
+            if self.arrived(path) >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{self.arrived(path)} calls to {path} arrived, not {count}")
 
     def calls_to(self, path: str) -> list[ProxiedCall]:
         return [c for c in self.calls if c.path == path]
@@ -115,6 +137,12 @@ class SeamProxy:
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         raw = await request.read()
+        self.arrivals.append(path)
+        if (gate := self._gates.get(path)) is not None:
+            await gate.wait()
+            if request.transport is None or request.transport.is_closing():
+                self.dropped.append(path)
+                return web.Response(status=499)
         fault = self._take_fault(path)
         if fault and fault.stall_s:
             await asyncio.sleep(fault.stall_s)

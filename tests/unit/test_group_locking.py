@@ -16,7 +16,9 @@ from bot.db import Database
 from bot.locking import GroupSubmission, LockService, Requester, Submission, Timing, group_summary
 from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, MessageRef, Progress
+from bot.recovery import Recovery
 from bot.scheduler import Scheduler
+from tests.support.leases import lapse_leases
 
 FAST = Timing(timeout_s=2.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.05)
 ACTOR = "cli:test"
@@ -155,7 +157,8 @@ async def test_a_restart_resumes_the_group_and_tells_the_summary_once(
     first = service_for(db, scheduler, seam, notes)
     await submit_group(first)  # recorded, then the process "dies" before starting it
     later = service_for(db, scheduler, seam, notes)
-    assert await later.resume_pending() == 1
+    await lapse_leases(db)
+    assert await Recovery(later).take_over() == 1
     await asyncio.wait_for(notes.done.wait(), 5)
     await later.drain(5)
     assert [b.summary for b in notes.summaries] == ["3 of 3 locked"]

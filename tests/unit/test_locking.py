@@ -16,8 +16,10 @@ from bot.doors import add_door
 from bot.locking import LockService, Requester, Timing
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress
+from bot.recovery import Recovery
 from bot.scheduler import Scheduler
 from bot.slack.messages import FOLLOWERS_NAMED, followers_final
+from tests.support.leases import lapse_leases
 
 FAST = Timing(timeout_s=1.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.1)
 
@@ -215,7 +217,9 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
                         message_channel="C1")
 
     second, seam, notes = await make_service(db, scheduler, [SUCCESS])
-    assert await second.resume_pending() == 2
+    assert await Recovery(second).take_over() == 0, "the first process still holds them"
+    await lapse_leases(db)  # it died
+    assert await Recovery(second).take_over() == 2
     for _ in range(100):
         if [e[0] for e in notes.events].count("finished") == 2:
             break
@@ -251,17 +255,17 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
     await service._update(unsent.request.id, deadline_at=long_ago)
 
     # The joined request settles with its leader, inside the leader's settlement.
-    assert await service.sweep() == 2
+    assert await Recovery(service).sweep() == 2
     statuses = {r.id: (r.status, r.error_type) for r in [
         await service.load(i) for i in (tracked.request.id, unsent.request.id, joined.request.id)
     ] if r}
     assert statuses == {
         tracked.request.id: (LockStatus.LOCKED, None),
-        unsent.request.id: (LockStatus.FAILED, "lost"),
+        unsent.request.id: (LockStatus.EXPIRED, "expired"),
         joined.request.id: (LockStatus.LOCKED, None),
     }
     assert [e[0] for e in notes.events].count("finished") == 3
-    assert await service.sweep() == 0
+    assert await Recovery(service).sweep() == 0
 
 
 @pytest.mark.usefixtures("front_door")
@@ -276,7 +280,8 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
     # As if U2's request had read the leader as in flight just before it ended.
     async with db.session() as s:
         late = LockRequest(source="slack", user_id="U2", text="front door", door_id=leader.door_id,
-                           door_name="Front Door", joined_id=leader.id, created_at=utcnow())
+                           door_name="Front Door", joined_id=leader.id, created_at=utcnow(),
+                           channel_id="C1")  # where the leader asked: told in its thread
         s.add(late)
         await s.commit()
         await s.refresh(late)
