@@ -85,6 +85,32 @@ async def test_locks_of_a_door_in_flight_join_it_and_share_the_outcome(
     assert slack.messages(ALERTS) == []
 
 
+async def test_someone_who_joins_from_a_dm_is_answered_there_and_not_named_in_the_channel(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    seam.hold_attempts = True
+    await live.command("front door")
+    attempt = await seam.wait_for_attempt()
+    in_dm = await live.command(
+        "front door", user_id="UADMIN", channel_id="DADMIN",
+        response_url=slack.response_url("dm"),
+    )
+    assert "I didn't ask again. You'll see the outcome here." in in_dm.response.json()["text"]
+
+    await seam.resolve(attempt, "success")
+    await assert_all_final(database_url)
+    await quiet(slack)
+
+    [root] = roots(slack)
+    assert not any("UADMIN" in line for line in thread(slack, root)), thread(slack, root)
+    [answer] = slack.calls_to("response_url")
+    assert answer.args["text"] == (
+        "*Front Door*: ✅ locked. It was already being locked when you asked, so I didn't "
+        "ask twice."
+    )
+    assert len(seam.calls_to("/locks/lock_door")) == 1
+
+
 async def test_joined_requests_share_a_failure_and_it_is_alerted_once(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
 ) -> None:
