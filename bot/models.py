@@ -328,6 +328,25 @@ class SeamEvent(SQLModel, table=True):
     outcome: str = Field(default="", max_length=32)
 
 
+class DeviceFacts(SQLModel, table=True):
+    """What a lock last told us about itself, each fact with the time it was true: from Seam's
+    events and from live reads. Lockbot's own locks stay in lock_request; `bot.door_state`
+    puts the two together. Keyed by device, since that is what events and reads are about."""
+
+    __tablename__ = "device_state"
+
+    device_id: str = Field(primary_key=True, max_length=120)
+    locked: bool | None = Field(default=None)
+    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_source: str | None = Field(default=None, max_length=16)  # event | read
+    locked_method: str | None = Field(default=None, max_length=32)  # keycode, manual… (events)
+    online: bool | None = Field(default=None)
+    online_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    battery_level: float | None = Field(default=None)  # 0.0 … 1.0
+    battery_status: str | None = Field(default=None, max_length=16)
+    battery_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class EventCursor(SQLModel, table=True):
     """Where the events poller reads from next: the newest event it has seen minus an overlap
     (late events), never past the time of its last read. Event ids make the overlap harmless."""

@@ -27,6 +27,7 @@ The package, by what each module holds:
 - `kinds`: the Seam event types lockbot knows by name (`EVENT_TYPES`: the ones it tells).
 """
 
+from bot.door_state import OWN_LOCK_WINDOW
 from bot.events.kinds import (
     BATTERY_CHANGED,
     CONNECTED,
@@ -59,7 +60,6 @@ from bot.events.muting import (
 )
 from bot.events.notices import BATTERY_EVERY
 from bot.events.relay import EventRelay
-from bot.events.routing import OWN_LOCK_WINDOW
 from bot.events.wording import battery_text, bold, duration, locked_text, unlocked_text
 
 __all__ = [

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.db import Database
+from bot.door_state import remember
+from bot.events.facts import facts_of
 from bot.events.kinds import EVENT_TYPES, LOCK_FAILED, LOCK_SUCCEEDED
 from bot.events.routing import Routing
 from bot.models import LockRequest, LockStatus, SeamEvent, utcnow
@@ -99,6 +101,9 @@ class EventRelay(Routing):
             return await self._attempt(event)
         if event.event_type not in EVENT_TYPES or not event.device_id:
             return "ignored"
+        if (facts := facts_of(event)) is not None:
+            # Kept whatever becomes of the news (muted, quiet hours, a door added later).
+            await remember(self.db, [(event.device_id, facts)])
         lock = self._devices.setdefault(event.device_id, asyncio.Lock())
         async with lock:
             return await self._device_news(event, event.device_id)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.door_state import OWN_LOCK_WINDOW
 from bot.events.kinds import LOCKED, UNLOCKED
 from bot.events.muting import groups_of, is_quiet
 from bot.events.notices import Notices
@@ -20,10 +20,6 @@ from bot.models import Door, DoorGroup, EventMute, LockRequest, LockStatus, Quie
 from bot.ports import DeviceEvent
 
 log = logging.getLogger(__name__)
-
-# A lock.locked this close to one of lockbot's own lock requests is lockbot's doing (Seam's clock
-# and ours differ a little, and the event can come before or after the request settles).
-OWN_LOCK_WINDOW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)

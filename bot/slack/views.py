@@ -10,13 +10,15 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import lockable_targets
+from bot.door_state import Facts, door_states, read_facts, remember
 from bot.doors import find_door, list_doors
 from bot.groups import find_group, group_doors, suggest_targets
-from bot.history import last_outcomes, recent_requests, visible_doors
+from bot.history import recent_requests, visible_doors
 from bot.locking import LockService
 from bot.models import Door, DoorGroup, LockRequest, LockStatus, utcnow
 from bot.ports import BackendError, BackendErrorKind, DeviceReader, DeviceState, Problem
 from bot.slack.commands import HISTORY_MAX
+from bot.slack.door_words import ago, bold, door_line
 from bot.slack.messages import duration, nothing_to_lock, who
 from bot.text import escape
 
@@ -27,25 +29,9 @@ HISTORY_TEXT_MAX = 12_000
 _GROUP_DOORS_SHOWN = 8
 # Seam's own messages are echoed only as a fallback; a runaway one must not crowd out the rest.
 _MESSAGE_MAX = 300
-_ALIASES_SHOWN = 3
 
 
 # -- shared words ----------------------------------------------------------------------------
-
-
-def bold(name: str) -> str:
-    return f"*{escape(name)}*"
-
-
-def ago(when: datetime, now: datetime) -> str:
-    seconds = max(0.0, (now - when).total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"
 
 
 def slack_date(when: datetime) -> str:
@@ -141,47 +127,17 @@ def not_yours(service: LockService, what: str, target: Resolved, blocked: Sequen
 # -- /lock list ------------------------------------------------------------------------------
 
 
-def last_state(request: LockRequest | None, now: datetime) -> tuple[str, str]:
-    """A door's last known state from its latest request: ("🔒", "locked 5 min ago by <@U1>")."""
-    if request is None:
-        return "❔", "never locked by lockbot"
-    when = ago(request.finished_at or request.created_at, now)
-    match request.status:
-        case LockStatus.LOCKED:
-            return "🔒", f"locked {when} by {who(request)}"
-        case LockStatus.PENDING:
-            return "⏳", f"being locked now (asked by {who(request)})"
-        case LockStatus.TIMED_OUT:
-            return "⌛", f"did not confirm {when} (asked by {who(request)})"
-        case LockStatus.EXPIRED:
-            return "⌛", f"not sent {when}: it was too late (asked by {who(request)})"
-        case _:
-            return "❌", f"failed {when} (`{escape(request.error_type or 'error')}`)"
-
-
-def door_line(door: Door, aliases: Sequence[str], last: LockRequest | None, now: datetime) -> str:
-    emoji, words = last_state(last, now)
-    also = ""
-    if aliases:
-        shown = ", ".join(f"`{escape(a)}`" for a in aliases[:_ALIASES_SHOWN])
-        also = f" (also {shown}{', …' if len(aliases) > _ALIASES_SHOWN else ''})"
-    line = f"{emoji} {bold(door.name)}{also}: {words}"
-    if door.missing_at is not None:
-        line += f" · 🚪 missing from Seam since {ago(door.missing_at, now)}, so it can't be locked"
-    return line
-
-
 async def list_targets(service: LockService, user_id: str) -> str:
     async with service.db.session() as session:
         targets = await lockable_targets(session, service.access, user_id)
         ids = {door.id for door in targets.doors if door.id is not None}
-        outcomes = await last_outcomes(session, ids)
+        states = await door_states(session, ids)
         aliases = {door.id: names for door, names in await list_doors(session)}
     if not targets.doors:
         return nothing_to_lock(sorted(service.access.admins))
     now = utcnow()
     lines = [
-        door_line(door, aliases.get(door.id, []), outcomes.get(door.id or -1), now)
+        door_line(door, aliases.get(door.id, []), states.get(door.id or -1), now)
         for door in targets.doors
     ]
     for view in targets.groups:
@@ -313,6 +269,7 @@ async def status(service: LockService, devices: DeviceReader, user_id: str, targ
     if not found.doors:
         return f"🫙 {bold(found.name)} has no doors yet, so there is nothing to check."
     limit = asyncio.Semaphore(service.fanout_limit)
+    seen: list[tuple[str, Facts]] = []
 
     async def one(door: Door) -> list[str]:
         async with limit:
@@ -320,9 +277,12 @@ async def status(service: LockService, devices: DeviceReader, user_id: str, targ
                 state = await devices.get_lock(door.device_id)
             except BackendError as error:
                 return failed_lines(door.name, error)
+        seen.append((door.device_id, read_facts(state, utcnow())))
         return device_lines(door.name, state)
 
     answers = await asyncio.gather(*(one(door) for door in found.doors))
+    # What Seam just said is the newest word on these doors (`/lock list` shows it).
+    await remember(service.db, seen)
     if found.group is None:
         return fit(answers[0][0], answers[0][1:])
     # A door's problems stay with it, so each door counts as one entry when trimming.

@@ -90,7 +90,11 @@ async def test_list_shows_what_you_may_lock_with_its_last_state(
     await live.command("front door")
     await assert_all_final(database_url)
     await add_row(
-        database_url, "back door", "U1", status=LockStatus.FAILED, error_type="device_offline",
+        database_url,
+        "back door",
+        "U1",
+        status=LockStatus.FAILED,
+        error_type="device_offline",
         created_at=utcnow() - timedelta(hours=2, seconds=5),
         finished_at=utcnow() - timedelta(hours=2),
     )
@@ -103,13 +107,13 @@ async def test_list_shows_what_you_may_lock_with_its_last_state(
     assert text.splitlines() == [
         "🔐 *You can lock 2 doors and 1 group:*",
         "❌ *Back Door* (also `rear`): failed 2 h ago (`device_offline`)",
-        "🔒 *Front Door* (also `main`): locked just now by <@U1>",
+        "🔒 *Front Door* (also `main`): locked by lockbot (<@U1>) just now",
         "🏢 *Floor 1* (group, 2 doors): Back Door, Front Door",
         "_`/lock <name>` locks one; `/lock status <name>` asks Seam how it is right now._",
     ]
 
     night = await ack(live, "list", user_id="U7")
-    assert "❔ *Garage*: never locked by lockbot" in night
+    assert "❔ *Garage*: not known yet" in night
     assert "Front Door" not in night and "Floor 1" not in night
 
 
@@ -124,8 +128,7 @@ async def test_list_notes_a_door_missing_from_seam(live: LiveBot, database_url: 
     await db.close()
     text = await ack(live, "list", user_id="UADMIN")
     assert (
-        "❔ *Garage*: never locked by lockbot · 🚪 missing from Seam since 3 d ago, "
-        "so it can't be locked"
+        "❔ *Garage*: not known yet · 🚪 missing from Seam since 3 d ago, so it can't be locked"
     ) in text
     assert text.startswith("🔐 *You can lock 3 doors:*")
 
@@ -146,7 +149,7 @@ async def test_a_long_list_stays_within_one_section(live: LiveBot, database_url:
     await db.close()
     text = await ack(live, "list", user_id="ULOTS")
     assert len(text) <= TEXT_MAX
-    shown = text.count("never locked by lockbot")
+    shown = text.count("not known yet")
     assert 10 < shown < 123
     assert f"…and {123 - shown} more" in text
     assert "*Room 000 &lt;east wing &amp; annex&gt;*" in text  # escaped, never a link

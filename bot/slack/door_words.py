@@ -1,0 +1,100 @@
+"""How a door's state reads in Slack: which it is, who or what says so, and how long ago."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.door_state import DoorState, LockFact, Source
+from bot.models import Door, LockRequest, LockStatus
+from bot.slack.messages import mention, who
+from bot.text import escape
+
+_ALIASES_SHOWN = 3
+# How Seam's `method` reads after "locked" / "unlocked".
+_HOW = {
+    "keycode": "by keypad",
+    "keypad": "by keypad",
+    "manual": "by hand",
+    "remote": "remotely",
+    "seamapi": "remotely",
+    "automatic": "by auto-lock",
+}
+
+
+def ago(when: datetime, now: datetime) -> str:
+    """ "just now", "5 min ago", "2 h ago", "3 d ago". A time a little ahead of ours (another
+    clock) is "just now"."""
+    seconds = max(0.0, (now - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} d ago"
+
+
+def bold(name: str) -> str:
+    return f"*{escape(name)}*"
+
+
+def lock_words(fact: LockFact, now: datetime) -> tuple[str, str]:
+    """("🔓", "unlocked by keypad 5 min ago"), ("🔒", "locked by lockbot (<@U1>) 2 h ago"),
+    ("🔒", "locked (checked live) just now")."""
+    emoji, verb = ("🔒", "locked") if fact.locked else ("🔓", "unlocked")
+    when = ago(fact.at, now)
+    match fact.source:
+        case Source.LOCKBOT:
+            actor = mention(fact.actor or "")
+            by = f"{actor}'s schedule" if fact.via == "schedule" else actor
+            return emoji, f"{verb} by lockbot ({by}) {when}"
+        case Source.READ:
+            return emoji, f"{verb} (checked live) {when}"
+    method = fact.method if fact.method != "unknown" else None
+    if method is None:
+        how = "outside lockbot" if fact.locked else "(reported by the lock)"
+    else:
+        how = _HOW.get(method, f"({escape(method)})")
+    return emoji, f"{verb} {how} {when}"
+
+
+_FAILED = (LockStatus.FAILED, LockStatus.TIMED_OUT, LockStatus.EXPIRED)
+
+
+def _failure(request: LockRequest, now: datetime) -> tuple[str, str]:
+    when = ago(request.finished_at or request.created_at, now)
+    if request.status is LockStatus.TIMED_OUT:
+        return "⌛", f"did not confirm {when} (asked by {who(request)})"
+    if request.status is LockStatus.EXPIRED:
+        return "⌛", f"was not sent {when}: too late (asked by {who(request)})"
+    return "❌", f"failed {when} (`{escape(request.error_type or 'error')}`)"
+
+
+def state_words(state: DoorState | None, now: datetime) -> tuple[str, str]:
+    """A door's state, and lockbot's own try where it is newer news."""
+    fact = state.lock if state else None
+    request = state.last_request if state else None
+    if request is not None and request.status is LockStatus.PENDING:
+        words = f"being locked now (asked by {who(request)})"
+        return "⏳", words + (f" · was {lock_words(fact, now)[1]}" if fact else "")
+    failed = request if request and request.status in _FAILED else None
+    if fact is None:
+        return _failure(failed, now) if failed else ("❔", "not known yet")
+    emoji, words = lock_words(fact, now)
+    if failed and (failed.finished_at or failed.created_at) > fact.at:
+        mark, what = _failure(failed, now)
+        words += f" · {mark} then lockbot's lock {what}"
+    return emoji, words
+
+
+def door_line(door: Door, aliases: Sequence[str], state: DoorState | None, now: datetime) -> str:
+    emoji, words = state_words(state, now)
+    also = ""
+    if aliases:
+        shown = ", ".join(f"`{escape(a)}`" for a in aliases[:_ALIASES_SHOWN])
+        also = f" (also {shown}{', …' if len(aliases) > _ALIASES_SHOWN else ''})"
+    line = f"{emoji} {bold(door.name)}{also}: {words}"
+    if door.missing_at is not None:
+        line += f" · 🚪 missing from Seam since {ago(door.missing_at, now)}, so it can't be locked"
+    return line
