@@ -70,7 +70,9 @@ def _schedules_run(
     work: Callable[[AsyncSession, Schedules, str], Awaitable[T]], config: Settings | None = None
 ) -> T:
     """Migrate if needed, then run one Schedules operation as this terminal's operator, who is
-    an admin here (as for every other terminal command). Refusals become exit code 1."""
+    an admin here (as for every other terminal command), so the limits on how often and how
+    many do not apply: whoever runs the terminal can change the database anyway. Refusals
+    become exit code 1."""
     from bot.access import AccessPolicy
     from bot.db import Database, migrate_async
     from bot.schedules import ScheduleError, Schedules
@@ -79,7 +81,8 @@ def _schedules_run(
     config = config or settings()
     actor = operator()
     policy = AccessPolicy(config.admins | {actor}, _groups(config))
-    # No on_change: the bot in another process learns of the change from the database.
+    # No on_change: the bot in another process learns of the change from the database. No
+    # limits either: the operator is an admin here.
     schedules = Schedules(policy)
 
     async def main() -> T:
@@ -99,7 +102,7 @@ def _schedules_run(
 
 @schedules_app.command("add")
 def schedules_add(
-    target: Annotated[str, typer.Argument(help="A door or group name, e.g. \"Front Door\".")],
+    target: Annotated[str, typer.Argument(help='A door or group name, e.g. "Front Door".')],
     when: Annotated[
         str, typer.Argument(help='e.g. "every weekday at 22:00" or "cron 0 22 * * 1-5".')
     ],
@@ -122,7 +125,7 @@ def schedules_add(
 
     async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
         creator = as_user or actor
-        return await schedules.add(session, creator, target, when, channel, zone)
+        return await schedules.add(session, creator, target, when, channel, zone, actor=actor)
 
     item = _schedules_run(work, config)
     s = item.schedule

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # A scheduled run missed by less than this (the bot was down) runs late, once; older ones are
     # reported as missed.
     schedule_grace_s: float = Field(600.0, ge=0, validation_alias="LOCKBOT_SCHEDULE_GRACE")
+    # So that schedules cannot flood a channel: how close two runs of one schedule may come, and
+    # how many active schedules one person may have. Admins are exempt; 0 turns either off.
+    schedule_min_minutes: float = Field(60.0, ge=0, validation_alias="LOCKBOT_SCHEDULE_MIN_MINUTES")
+    schedules_per_person: int = Field(10, ge=0, validation_alias="LOCKBOT_SCHEDULES_PER_PERSON")
     # For schedules made where the user's Slack time zone is unknown (the terminal).
     timezone: str = Field("UTC", validation_alias="LOCKBOT_TIMEZONE")
     # Seam events (#5): a webhook when this secret is set (HTTP mode), else the poller.

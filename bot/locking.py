@@ -264,7 +264,9 @@ class LockService(GroupLocks):
         """Refuse a door that cannot be locked from here; returns its channels when limited."""
         assert door.id is not None
         channels = await door_channels(session, door.id)
-        if channels and requester.source == "slack" and requester.channel_id not in channels:
+        # A schedule's runs lock from its channel, so a limit made after the schedule holds too.
+        from_channel = requester.source in ("slack", "schedule")
+        if channels and from_channel and requester.channel_id not in channels:
             row.status, row.error_type = LockStatus.REJECTED, "wrong_channel"
             row.error_message = f"may be locked only from {', '.join(channels)}"
             return channels

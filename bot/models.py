@@ -297,18 +297,31 @@ class Schedule(SQLModel, table=True):
     covered_until: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+_CLAIMED = sa.text("outcome = 'claimed'")
+
+
 class ScheduleRun(SQLModel, table=True):
     """One fire time of a schedule. Its unique key is what makes a run happen at most once,
     whichever replica or restart gets there."""
 
     __tablename__ = "schedule_run"
-    __table_args__ = (sa.UniqueConstraint("schedule_id", "fire_at", name="uq_schedule_run"),)
+    __table_args__ = (
+        sa.UniqueConstraint("schedule_id", "fire_at", name="uq_schedule_run"),
+        # The leader looks for lost claims every few seconds; there are few, among many runs.
+        sa.Index(
+            "ix_schedule_run_claimed",
+            "started_at",
+            sqlite_where=_CLAIMED,
+            postgresql_where=_CLAIMED,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     schedule_id: int = Field(foreign_key="schedule.id", ondelete="CASCADE", index=True)
     fire_at: datetime = Field(sa_type=UTCDateTime)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    outcome: str = Field(max_length=16)  # ran | late | missed | denied | gone
+    # claimed (its lock not recorded yet) | ran | late | missed | denied | gone
+    outcome: str = Field(max_length=16)
     batch_id: int | None = Field(default=None, foreign_key="lock_batch.id", ondelete="SET NULL")
 
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -26,7 +27,7 @@ from bot.ports import GroupDirectory, Notifier
 from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
-from bot.schedules import Schedules
+from bot.schedules import Limits, Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
 from bot.slack.event_notifier import SlackEventNotifier
@@ -136,7 +137,14 @@ class Bot:
             leadership_for(settings.database_url),
             grace_s=settings.schedule_grace_s,
         )
-        self.schedules = Schedules(self.runtime.service.access, self.schedule_runner.reload)
+        self.schedules = Schedules(
+            self.runtime.service.access,
+            self.schedule_runner.reload,
+            Limits(
+                min_interval=timedelta(minutes=settings.schedule_min_minutes),
+                per_person=settings.schedules_per_person,
+            ),
+        )
         # Seam events (#5): one relay, fed by the webhook or, without one, by the poller.
         self.relay: EventHandler = EventRelay(
             self.runtime.db,

@@ -5,6 +5,12 @@ last covered: the newest one runs if it is within the grace time (late, once), a
 reported as missed. Each fire time is claimed by inserting its `schedule_run` row first, and the
 row's unique key makes the claim win once, so a run never happens twice: not after a restart,
 not when two replicas overlap during a failover.
+
+A claim (`claimed`) becomes `ran` or `late` only once its lock batch is recorded; the batch's
+request id names the run (`run_request_id`). A claim still without one after `CLAIM_TIMEOUT`
+(the process died, or recording the batch failed) is settled by whoever leads then, at start-up
+and on every reload: adopted when its batch was recorded after all, else reported as missed,
+once.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from bot.doors import find_door
 from bot.groups import find_group
 from bot.leadership import Leadership
 from bot.locking import GroupSubmission, LockService, Requester
-from bot.models import Door, DoorGroup, Schedule, ScheduleRun, utcnow
+from bot.models import Door, DoorGroup, LockBatch, LockStatus, Schedule, ScheduleRun, utcnow
 from bot.scheduler import Scheduler
 from bot.schedules import when_of
 
@@ -32,6 +38,10 @@ log = logging.getLogger(__name__)
 CATCH_UP_MAX = 1000  # fire times looked at after downtime; beyond that they are just counted
 ELECTION_EVERY_S = 1.0
 RELOAD_EVERY_S = 5.0  # the safety net behind LISTEN/NOTIFY, and how SQLite sees CLI changes
+LATE_AFTER = timedelta(seconds=60)  # a run that starts this long after its fire time is late
+# A claim is one insert and its batch one transaction after it: far less than this, even on a
+# busy database. Older claims without a batch were lost (their process died, or it failed).
+CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
 class ScheduleNotifier(Protocol):
@@ -41,9 +51,16 @@ class ScheduleNotifier(Protocol):
 
     async def schedule_not_run(self, schedule: Schedule, reason: str) -> None: ...
 
+    async def schedule_lost(self, schedule: Schedule, fire_at: datetime) -> None: ...
+
 
 def job_key(schedule_id: int) -> str:
     return f"schedule:{schedule_id}"
+
+
+def run_request_id(run_id: int) -> str:
+    """The request id of a run's lock batch: how a lost claim finds the batch it did record."""
+    return f"schedule-run-{run_id}"
 
 
 class ScheduleRunner:
@@ -55,6 +72,7 @@ class ScheduleRunner:
         notifier: ScheduleNotifier,
         leadership: Leadership,
         grace_s: float = 600.0,
+        claim_timeout: timedelta = CLAIM_TIMEOUT,
     ) -> None:
         self.db = db
         self.service = service
@@ -62,7 +80,9 @@ class ScheduleRunner:
         self.notifier = notifier
         self.leadership = leadership
         self.grace = timedelta(seconds=grace_s)
+        self.claim_timeout = claim_timeout
         self.leading = False
+        self._running: set[int] = set()  # claims this process is turning into a batch now
         self._jobs: dict[int, tuple[str, str]] = {}  # schedule id → (cron, timezone) scheduled
         self._task: asyncio.Task[None] | None = None
         self._reload_lock = asyncio.Lock()
@@ -129,6 +149,7 @@ class ScheduleRunner:
                     job_key(schedule_id), when_of(schedule).trigger(), self.fire, schedule_id
                 )
                 self._jobs[schedule_id] = shape
+            await self.settle_lost_claims()
 
     async def fire(self, schedule_id: int) -> None:
         if self.leading:
@@ -155,10 +176,9 @@ class ScheduleRunner:
             )
             await self._say(self.notifier.schedule_missed(schedule, missed, more))
         if due is not None:
-            late = now - due > timedelta(seconds=60)
-            run_id = await self._claim(schedule_id, due, "late" if late else "ran")
+            run_id = await self._claim(schedule_id, due, "claimed")
             if run_id is not None:
-                await self._run(schedule, run_id)
+                await self._run(schedule, run_id, "late" if now - due > LATE_AFTER else "ran")
         async with self.db.writing() as session:
             await session.exec(
                 sa.update(Schedule)
@@ -201,8 +221,20 @@ class ScheduleRunner:
             log.info("schedule %s: the %s run was already claimed", schedule_id, fire_at)
             return None
 
-    async def _run(self, schedule: Schedule, run_id: int) -> None:
+    async def _run(self, schedule: Schedule, run_id: int, outcome: str) -> None:
         metrics.SCHEDULE_RUNS.inc()
+        self._running.add(run_id)
+        try:
+            await self._submit(schedule, run_id, outcome)
+        except Exception:
+            # The claim stays without a batch; the next leader's check reports it as missed.
+            log.exception(
+                "schedule %s: run %s failed before its lock was recorded", schedule.id, run_id
+            )
+        finally:
+            self._running.discard(run_id)
+
+    async def _submit(self, schedule: Schedule, run_id: int, outcome: str) -> None:
         name = await self._current_name(schedule)
         if name is None:
             await self._set_outcome(run_id, "gone")
@@ -211,29 +243,68 @@ class ScheduleRunner:
         requester = Requester(
             user_id=schedule.created_by, source="schedule", channel_id=schedule.channel_id
         )
-        submission = await self.service.submit(requester, name, as_group=True)
+        submission = await self.service.submit(
+            requester, name, run_request_id(run_id), as_group=True
+        )
         assert isinstance(submission, GroupSubmission)
         batch = submission.batch
-        async with self.db.writing() as session:
-            await session.exec(
-                sa.update(ScheduleRun)
-                .where(col(ScheduleRun.id) == run_id)
-                .values(batch_id=batch.id, **({} if submission.accepted else {"outcome": "denied"}))
-            )
-            await session.commit()
+        await self._set_outcome(run_id, outcome if submission.accepted else "denied", batch.id)
         if submission.accepted:
             assert batch.id is not None
             self.service.spawn(self.service.start_group(batch.id))
         else:
-            why = ", ".join(submission.blocked) if submission.blocked else batch.error_type or ""
-            await self._say(self.notifier.schedule_not_run(schedule, why))
+            await self._say(self.notifier.schedule_not_run(schedule, _why_not(submission)))
 
-    async def _set_outcome(self, run_id: int, outcome: str) -> None:
+    async def _set_outcome(
+        self, run_id: int, outcome: str, batch_id: int | None = None, *, if_claimed: bool = False
+    ) -> bool:
+        """True when the row was changed; `if_claimed` changes only a claim still open."""
+        query = sa.update(ScheduleRun).where(col(ScheduleRun.id) == run_id)
+        if if_claimed:
+            query = query.where(col(ScheduleRun.outcome) == "claimed")
+        values: dict[str, Any] = {"outcome": outcome}
+        if batch_id is not None:
+            values["batch_id"] = batch_id
         async with self.db.writing() as session:
-            await session.exec(
-                sa.update(ScheduleRun).where(col(ScheduleRun.id) == run_id).values(outcome=outcome)
-            )
+            result = await session.exec(query.values(**values))
             await session.commit()
+        return bool(result.rowcount == 1)
+
+    async def settle_lost_claims(self) -> None:
+        """Claims older than `claim_timeout` that no run here is working on: their process died
+        or failed between the claim and the batch."""
+        cutoff = utcnow() - self.claim_timeout
+        async with self.db.session() as session:
+            query = select(ScheduleRun).where(
+                col(ScheduleRun.outcome) == "claimed", col(ScheduleRun.started_at) <= cutoff
+            )
+            lost = [run for run in (await session.exec(query)).all() if run.id not in self._running]
+        for run in lost:
+            await self._settle_lost(run)
+
+    async def _settle_lost(self, run: ScheduleRun) -> None:
+        assert run.id is not None
+        async with self.db.session() as session:
+            schedule = await session.get(Schedule, run.schedule_id)
+            query = select(LockBatch).where(col(LockBatch.request_id) == run_request_id(run.id))
+            batch = (await session.exec(query)).first()
+        if batch is not None:
+            # It died after recording the batch, which the lock service resumes or settles.
+            denied = batch.status in (LockStatus.DENIED, LockStatus.REJECTED)
+            late = run.started_at - run.fire_at > LATE_AFTER
+            outcome = "denied" if denied else "late" if late else "ran"
+            await self._set_outcome(run.id, outcome, batch.id, if_claimed=True)
+            return
+        if not await self._set_outcome(run.id, "missed", if_claimed=True):
+            return  # another leader settled it first, and told
+        metrics.SCHEDULE_MISSES.inc()
+        log.warning(
+            "schedule %s: the %s run was claimed but its lock never recorded; reported missed",
+            run.schedule_id,
+            run.fire_at,
+        )
+        if schedule is not None:
+            await self._say(self.notifier.schedule_lost(schedule, run.fire_at))
 
     async def _current_name(self, schedule: Schedule) -> str | None:
         """The target's name now: doors and groups may have been renamed since."""
@@ -254,3 +325,9 @@ class ScheduleRunner:
             await call
         except Exception:
             log.exception("could not post a schedule notice")
+
+
+def _why_not(submission: GroupSubmission) -> str:
+    if submission.blocked:
+        return ", ".join(submission.blocked)
+    return submission.batch.error_type or ""

@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import AccessPolicy
-from bot.doors import find_door
+from bot.cadence import shortest_gap
+from bot.doors import door_channels, find_door
+from bot.events.wording import duration
 from bot.groups import find_group, group_doors, suggest_targets
 from bot.models import Door, DoorGroup, Schedule, utcnow
 from bot.when import When, parse_when
@@ -24,6 +26,45 @@ ScheduleListener = Callable[[], Coroutine[Any, Any, None]]
 
 class ScheduleError(ValueError):
     """A schedule operation that cannot be done; the message is for the person who asked."""
+
+
+class WrongChannel(ScheduleError):
+    """The report channel is not one that every limited door may be locked from."""
+
+    def __init__(self, channel_id: str, allowed: dict[str, list[str]]) -> None:
+        self.channel_id = channel_id
+        self.allowed = allowed  # door name → the only channels it may be locked from
+        only = "; ".join(f"{name} only from {', '.join(ids)}" for name, ids in allowed.items())
+        super().__init__(
+            f"A schedule's runs lock from the channel they report in, and {channel_id} is not "
+            f"one its doors may be locked from: {only}."
+        )
+
+
+class TooOften(ScheduleError):
+    def __init__(self, when: When, gap: timedelta, minimum: timedelta) -> None:
+        self.when, self.gap, self.minimum = when, gap, minimum
+        super().__init__(
+            f"{when.describe()} runs as often as every {duration(gap)}, and a schedule may run "
+            f"at most once every {duration(minimum)}. An admin may schedule it more often."
+        )
+
+
+class TooMany(ScheduleError):
+    def __init__(self, owner: str, limit: int) -> None:
+        self.owner, self.limit = owner, limit
+        super().__init__(
+            f"{owner} has {limit} active schedules, the most one person may have. Pause or "
+            "remove one first, or ask an admin."
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What keeps schedules from flooding a channel; admins are exempt. Zero turns one off."""
+
+    min_interval: timedelta = timedelta(hours=1)
+    per_person: int = 10
 
 
 @dataclass(frozen=True)
@@ -80,13 +121,50 @@ async def may_lock_all(
     ]
 
 
+async def channel_limits(
+    session: AsyncSession, doors: list[Door], channel_id: str
+) -> dict[str, list[str]]:
+    """The doors limited to channels other than `channel_id`, with the channels they allow."""
+    limited = {}
+    for door in doors:
+        assert door.id is not None
+        channels = await door_channels(session, door.id)
+        if channels and channel_id not in channels:
+            limited[door.name] = channels
+    return limited
+
+
 class Schedules:
     """The operations behind `/lock schedule…` and `lockbot schedules …`."""
 
-    def __init__(self, access: AccessPolicy, on_change: ScheduleListener | None = None) -> None:
+    def __init__(
+        self,
+        access: AccessPolicy,
+        on_change: ScheduleListener | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.access = access
         self.on_change = on_change
+        self.limits = limits or Limits()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _within_limits(
+        self, session: AsyncSession, actor: str, owner: str, when: When
+    ) -> None:
+        """Refuse a schedule that would run too often, or one too many for its owner, when a
+        person who is not an admin creates or resumes it."""
+        if await self.access.is_admin(session, actor):
+            return
+        minimum = self.limits.min_interval
+        gap = shortest_gap(when) if minimum > timedelta(0) else None
+        if gap is not None and gap < minimum:
+            raise TooOften(when, gap, minimum)
+        if self.limits.per_person > 0:
+            query = select(func.count()).where(
+                col(Schedule.created_by) == owner, col(Schedule.paused).is_(False)
+            )
+            if int((await session.exec(query)).one()) >= self.limits.per_person:
+                raise TooMany(owner, self.limits.per_person)
 
     async def _changed(self, session: AsyncSession) -> None:
         await notify_change(session)
@@ -106,7 +184,10 @@ class Schedules:
         when_text: str,
         channel_id: str,
         default_timezone: str,
+        actor: str | None = None,
     ) -> ScheduleView:
+        """A schedule owned by `user_id`, made by `actor` (default: the owner himself); a
+        terminal operator makes one for a Slack user with `--as`."""
         when = parse_when(when_text, default_timezone)
         door, group = await _target(session, target)
         named = door or group
@@ -120,6 +201,10 @@ class Schedules:
                 "You may schedule only what you may lock, and you may not lock "
                 f"{', '.join(blocked)}."
             )
+        # Each run locks from this channel, and a door's channel limit holds for runs too.
+        if limited := await channel_limits(session, doors, channel_id):
+            raise WrongChannel(channel_id, limited)
+        await self._within_limits(session, actor or user_id, user_id, when)
         schedule = Schedule(
             target=named.name,
             door_id=door.id if door else None,
@@ -182,6 +267,7 @@ class Schedules:
     async def resume(self, session: AsyncSession, user_id: str, schedule_id: int) -> ScheduleView:
         schedule = await self._own(session, user_id, schedule_id)
         if schedule.paused:
+            await self._within_limits(session, user_id, schedule.created_by, when_of(schedule))
             # Runs that fell in the pause were skipped on purpose, not missed.
             schedule.paused, schedule.covered_until = False, utcnow()
             session.add(schedule)

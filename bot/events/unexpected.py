@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.events.wording import _method, bold, duration
-from bot.models import Schedule, ScheduleRun
+from bot.models import LockRequest, LockStatus, Schedule, ScheduleRun
 from bot.ports import DeviceEvent
 
 if TYPE_CHECKING:
@@ -29,12 +29,15 @@ class UnexpectedUnlocks:
         """The warning for an unlock soon after the door's latest scheduled lock, else None."""
         if self.locked <= timedelta(0):
             return None
-        group_ids = [g.id for g in about.groups]
         query = (
             select(ScheduleRun, Schedule)
             .join(Schedule, col(Schedule.id) == col(ScheduleRun.schedule_id))
+            # Only a run that recorded its lock, and asked Seam to lock this door: not a claim
+            # that never got that far, nor a door the run skipped (limited to other channels).
+            .join(LockRequest, col(LockRequest.batch_id) == col(ScheduleRun.batch_id))
             .where(
-                or_(col(Schedule.door_id) == about.door.id, col(Schedule.group_id).in_(group_ids)),
+                col(LockRequest.door_id) == about.door.id,
+                col(LockRequest.status).not_in((LockStatus.REJECTED, LockStatus.DENIED)),
                 col(ScheduleRun.outcome).in_(("ran", "late")),
                 # When it ran, not when it was due: a late run locked the door only then.
                 col(ScheduleRun.started_at) <= event.occurred_at,

@@ -325,6 +325,24 @@ def schedule_missed(schedule: Schedule, missed: Sequence[datetime], more: bool) 
     )
 
 
+def schedule_lost(schedule: Schedule, fire_at: datetime) -> str:
+    return (
+        f"⏰❗ Schedule {schedule.id} (lock *{escape(schedule.target)}*) missed the "
+        f"{local_time(fire_at, schedule.timezone)} run ({escape(schedule.timezone)}): the bot "
+        "stopped or failed as it began, and nothing was locked. Check the door, or run "
+        f"`/lock {escape(schedule.target.lower())}` now."
+    )
+
+
+def posted_elsewhere(channel: str | None, error: str | None = None) -> str:
+    """Above a scheduled run's report in the alert channel, when its own channel refuses it."""
+    why = f" (`{escape(error)}`)" if error else ""
+    return (
+        f"📭 I can't post in <#{escape(channel or '?')}>{why}, so this scheduled run reports "
+        "here. Invite me there (`/invite @lockbot`), or move the schedule."
+    )
+
+
 def schedule_not_run(schedule: Schedule, reason: str) -> str:
     target = f"*{escape(schedule.target)}*"
     if reason == "gone":

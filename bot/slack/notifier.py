@@ -57,14 +57,30 @@ class SlackNotifier:
                 if slack_error(error) not in _CANNOT_POST:
                     raise
                 log.info(
-                    "%s %s: cannot post in %s (%s), answering directly",
+                    "%s %s: cannot post in %s (%s)",
                     type(request).__name__,
                     request.id,
                     request.channel_id,
                     slack_error(error),
                 )
+                if request.source == "schedule" and self.alert_channel:
+                    # Nobody to answer directly: the run reports in the alert channel.
+                    note = messages.posted_elsewhere(request.channel_id, slack_error(error))
+                    return await self._post_in_alerts(f"{note}\n{text}")
         await self._respond(request, text)
         return None
+
+    async def _post_in_alerts(self, text: str) -> MessageRef | None:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=self.alert_channel, text=text, unfurl_links=False
+            )
+            return MessageRef(str(response["channel"]), str(response["ts"]))
+        except SlackApiError as error:
+            if slack_error(error) not in _CANNOT_POST:
+                raise
+            await self._alert_channel_broken(slack_error(error))
+            return None
 
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
@@ -73,10 +89,11 @@ class SlackNotifier:
 
     async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
         if batch.message_channel and batch.message_ts:
+            text = messages.group_root_final(batch)
+            if batch.source == "schedule" and batch.message_channel != batch.channel_id:
+                text = f"{messages.posted_elsewhere(batch.channel_id)}\n{text}"
             await self.client.chat_update(
-                channel=batch.message_channel,
-                ts=batch.message_ts,
-                text=messages.group_root_final(batch),
+                channel=batch.message_channel, ts=batch.message_ts, text=text
             )
         else:
             lines = "\n".join(f"• {messages.member_line(r)}" for r in members)
@@ -154,19 +171,22 @@ class SlackNotifier:
         except SlackApiError as error:
             if slack_error(error) not in _CANNOT_POST:
                 raise
-            log.error(
-                "the alert channel %s refuses posts: %s", self.alert_channel, slack_error(error)
-            )
-            await self.notify_admins(
-                "alert_channel",
-                messages.alert_channel_broken(self.alert_channel, slack_error(error)),
-            )
+            await self._alert_channel_broken(slack_error(error))
+
+    async def _alert_channel_broken(self, error: str) -> None:
+        log.error("the alert channel %s refuses posts: %s", self.alert_channel, error)
+        await self.notify_admins(
+            "alert_channel", messages.alert_channel_broken(self.alert_channel, error)
+        )
 
     async def schedule_missed(self, schedule: Schedule, missed: list[datetime], more: bool) -> None:
         await self._schedule_notice(schedule, messages.schedule_missed(schedule, missed, more))
 
     async def schedule_not_run(self, schedule: Schedule, reason: str) -> None:
         await self._schedule_notice(schedule, messages.schedule_not_run(schedule, reason))
+
+    async def schedule_lost(self, schedule: Schedule, fire_at: datetime) -> None:
+        await self._schedule_notice(schedule, messages.schedule_lost(schedule, fire_at))
 
     async def _schedule_notice(self, schedule: Schedule, text: str) -> None:
         """In the schedule's channel, and in the alert channel: nobody may be watching either."""

@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
-from bot.schedules import ScheduleError, Schedules, ScheduleView
+from bot.events.wording import duration
+from bot.schedules import ScheduleError, Schedules, ScheduleView, TooMany, TooOften, WrongChannel
 from bot.slack.messages import mention
 from bot.text import escape, local_time
 from bot.when import WhenError
@@ -41,6 +42,30 @@ async def user_timezone(client: AsyncWebClient, user_id: str, default: str) -> s
     return default
 
 
+def refusal(error: ScheduleError | WhenError) -> str:
+    if isinstance(error, WrongChannel):
+        only = "; ".join(
+            f"*{escape(name)}* only from {', '.join(f'<#{c}>' for c in channels)}"
+            for name, channels in error.allowed.items()
+        )
+        return (
+            f"⚠️ A schedule's runs lock from the channel they report in, and <#{error.channel_id}> "
+            f"is not one its doors may be locked from: {only}. Schedule it from there."
+        )
+    if isinstance(error, TooOften):
+        return (
+            f"⚠️ {escape(error.when.describe())} runs as often as every {duration(error.gap)}; "
+            f"a schedule may run at most once every {duration(error.minimum)}. Pick a longer "
+            "interval, or ask an admin."
+        )
+    if isinstance(error, TooMany):
+        return (
+            f"⚠️ {mention(error.owner)} already has {error.limit} active schedules, the most "
+            "one person may have. Pause or remove one first (`/lock schedules` lists them)."
+        )
+    return f"⚠️ {escape(str(error))}"
+
+
 class ScheduleCommands:
     def __init__(
         self, db: Database, schedules: Schedules, client: AsyncWebClient, default_timezone: str
@@ -56,7 +81,7 @@ class ScheduleCommands:
             async with self.db.writing() as session:
                 item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
         except (ScheduleError, WhenError) as error:
-            return f"⚠️ {escape(str(error))}"
+            return refusal(error)
         runs = ", ".join(local_time(t, item.schedule.timezone) for t in item.next_runs)
         return (
             f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
@@ -89,5 +114,5 @@ class ScheduleCommands:
                     return f"⏸️ Paused schedule `{item.id}`: *{escape(item.schedule.target)}*."
                 item = await self.schedules.resume(session, user_id, schedule_id)
         except ScheduleError as error:
-            return f"⚠️ {escape(str(error))}"
+            return refusal(error)
         return f"▶️ Resumed: {line(item)}"

@@ -9,17 +9,25 @@ during a test and every Seam call counted here comes from the catch-up under tes
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import httpx
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.models import Schedule, ScheduleRun, utcnow
+from bot.models import LockStatus, Schedule, ScheduleRun, utcnow
 from bot.runtime import Bot
-from tests.e2e.conftest import ALERTS, LiveBot, bot_settings, quiet
+from tests.e2e.conftest import ALERTS, LiveBot, bot_settings, lock_rows, quiet
+from tests.e2e.test_cli import OURS, Cli, Result, lockbot
+from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event, with_secret
 from tests.fakes.seam_proxy import SeamProxy
+from tests.fakes.seam_server import AUGUST_1, AUGUST_2
 from tests.fakes.slack_api import FakeSlack
 
 CHANNEL = "CSCHED"
@@ -240,3 +248,226 @@ async def test_a_run_whose_creator_lost_access_is_reported_not_run(
     await quiet(slack)
     assert seam.calls_to("/locks/lock_door") == []
     assert [r.outcome for r in await schedule_runs(database_url)] == ["denied"]
+
+
+# -- trust at the edges (#12): channel limits, floods, lost claims -----------------------------
+
+
+async def admin(live: LiveBot, text: str) -> str:
+    return await say(live, f"admin {text}", user_id="UADMIN", channel_id="C1")
+
+
+async def terminal(database_url: str, tmp_path: Path, *args: str) -> Result:
+    """`lockbot …` as a child process, an operator at the terminal (cli:<login>)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    env |= {"DATABASE_URL": database_url, "USER": "alice", "LOGNAME": "alice"}
+    return await lockbot(*args, cli=Cli(env, tmp_path))
+
+
+async def test_a_schedule_must_report_where_its_doors_may_be_locked_from(
+    live: LiveBot, database_url: str, tmp_path: Path
+) -> None:
+    await admin(live, 'add-group "Floor" "Front Door" "Back Door"')
+    limited = await admin(live, 'channels "Front Door" <#CSEC|security>')
+    assert "CSEC" in limited, limited
+
+    # From a DM: refused, with the channel that would do; nothing is stored.
+    for target in ("front door", "floor"):
+        refused = await say(live, f"schedule {target} daily at 22:00", channel_id="D42")
+        assert refused == (
+            "⚠️ A schedule's runs lock from the channel they report in, and <#D42> is not one "
+            "its doors may be locked from: *Front Door* only from <#CSEC>. Schedule it from there."
+        )
+    cli = await terminal(
+        database_url, tmp_path, "schedules", "add", "Floor", "daily at 22:00", "--channel", "D42"
+    )
+    assert cli.code == 1 and "Front Door only from CSEC" in cli.err + cli.out, cli
+    assert await schedules(database_url) == []
+
+    # From the channel the door allows: fine, in Slack and at the terminal.
+    assert schedule_id(await say(live, "schedule floor daily at 22:00", channel_id="CSEC")) == 1
+    cli = await terminal(
+        database_url, tmp_path, "schedules", "add", "Floor", "daily at 23:00", "--channel", "CSEC"
+    )
+    assert cli.code == 0, cli
+    assert [s.channel_id for s in await schedules(database_url)] == ["CSEC", "CSEC"]
+
+
+@with_secret
+async def test_a_run_skips_and_names_a_door_limited_to_other_channels_since(
+    live: LiveBot, slack: FakeSlack, seam: SeamProxy
+) -> None:
+    await admin(live, 'add-group "Floor" "Front Door" "Back Door"')
+    group = await schedule_fired(live, fired_ago(2), target="floor")
+    door = await schedule_fired(live, fired_ago(3), target="front door")
+    # The limit comes after the schedules were made; their runs still obey it.
+    await admin(live, 'channels "Front Door" <#CSEC|security>')
+
+    await live.bot.schedule_runner.catch_up(group)
+    await live.bot.schedule_runner.catch_up(door)
+    await quiet(slack)
+    assert len(seam.calls_to("/locks/lock_door")) == 1
+    rows = await lock_rows(live.bot.settings.database_url)
+    assert sorted((r.door_name, r.status, r.error_type) for r in rows) == [
+        ("Back Door", LockStatus.LOCKED, None),
+        ("Front Door", LockStatus.REJECTED, "wrong_channel"),
+        ("Front Door", LockStatus.REJECTED, "wrong_channel"),
+    ]
+    finals = sorted(c.args["text"] for c in slack.calls_to("chat.update"))
+    assert [f.split(". Set by")[0] for f in finals] == [
+        "⚠️ Scheduled lock: *Floor*, 1 of 2 locked, 1 skipped: Front Door (not from this channel)",
+        "⚠️ Scheduled lock: *Front Door*, 0 of 1 locked, 1 skipped: Front Door "
+        "(not from this channel)",
+    ]
+    # No run locked Front Door, so its unlock is ordinary news; Back Door's is unexpected.
+    assert await unlock_news(live.http, slack) == [
+        "🔓 *Front Door* was unlocked (manual)",
+        "⚠️ Unexpected: *Back Door* was unlocked (manual)",
+    ]
+
+
+async def test_a_run_whose_channel_refuses_posts_reports_in_the_alert_channel(
+    live: LiveBot, slack: FakeSlack, seam: SeamProxy
+) -> None:
+    number = await schedule_fired(live, fired_ago(2))
+    slack.fail("chat.postMessage", error="not_in_channel", channel=CHANNEL)
+
+    await live.bot.schedule_runner.catch_up(number)
+    update = await slack.wait_for(lambda c: c.method == "chat.update")
+    await quiet(slack)
+    [refused] = [c for c in slack.calls_to("chat.postMessage") if c.failed]
+    assert refused.args["channel"] == CHANNEL
+    [root] = [c for c in slack.messages(ALERTS) if "thread_ts" not in c.args]
+    assert root.args["text"] == (
+        f"📭 I can't post in <#{CHANNEL}> (`not_in_channel`), so this scheduled run reports here. "
+        "Invite me there (`/invite @lockbot`), or move the schedule.\n"
+        "⏰ Scheduled lock: *Front Door* (1 door), set by <@U1>…"
+    )
+    assert root.response is not None and update.args["ts"] == root.response["ts"]
+    assert update.args["channel"] == ALERTS
+    assert update.args["text"].startswith(
+        f"📭 I can't post in <#{CHANNEL}>, so this scheduled run reports here. Invite me there "
+        "(`/invite @lockbot`), or move the schedule.\n⏰ Scheduled lock: *Front Door*, 1 of 1 "
+        "locked. Set by <@U1>"
+    ), update.args["text"]
+    assert len(seam.calls_to("/locks/lock_door")) == 1
+
+
+@pytest.mark.settings(LOCKBOT_SCHEDULES_PER_PERSON="2")
+async def test_people_who_are_not_admins_cannot_flood_a_channel(
+    live: LiveBot, database_url: str, tmp_path: Path
+) -> None:
+    often = await say(live, "schedule front door cron * * * * *")
+    assert often == (
+        "⚠️ cron `* * * * *` (Europe/Berlin) runs as often as every 1 min; a schedule may run at "
+        "most once every 1 h. Pick a longer interval, or ask an admin."
+    )
+    assert "every 5 min" in await say(live, "schedule front door cron */5 * 1 * *")
+    assert schedule_id(await say(live, "schedule front door cron * * * * *", user_id="UADMIN"))
+
+    first = schedule_id(await say(live, "schedule front door cron 0 * * * *"))  # hourly: fine
+    schedule_id(await say(live, "schedule back door daily at 22:00"))
+    too_many = await say(live, "schedule back door daily at 23:00")
+    assert too_many == (
+        "⚠️ <@U1> already has 2 active schedules, the most one person may have. Pause or remove "
+        "one first (`/lock schedules` lists them)."
+    )
+    assert (await say(live, f"pause {first}")).startswith("⏸️ Paused")
+    third = schedule_id(await say(live, "schedule back door daily at 23:00"))
+    assert await say(live, f"resume {first}") == too_many
+    assert (await say(live, f"resume {first}", user_id="UADMIN")).startswith("▶️ Resumed")
+
+    # The terminal's operator is an admin there, and may even make one for U1 beyond the cap.
+    cli = await terminal(
+        database_url, tmp_path,
+        "schedules", "add", "Front Door", "cron * * * * *", "--channel", "C1", "--as", "U1",
+    )
+    assert cli.code == 0, cli
+    rows = await schedules(database_url)
+    assert [(r.created_by, r.cron, r.paused) for r in rows] == [
+        ("UADMIN", "* * * * *", False),
+        ("U1", "0 * * * *", False),
+        ("U1", "0 22 * * *", False),
+        ("U1", "0 23 * * *", False),
+        ("U1", "* * * * *", False),
+    ]
+    assert rows[3].id == third
+
+
+@with_secret
+async def test_a_run_lost_between_claim_and_lock_is_reported_missed_once_and_not_counted(
+    live: LiveBot, slack: FakeSlack, seam: SeamProxy, database_url: str
+) -> None:
+    fired = fired_ago(2)
+    lost = await schedule_fired(live, fired)
+    ran = await schedule_fired(live, fired_ago(3), target="back door")
+
+    # The process fails between claiming the run and recording its lock.
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    live.bot.runtime.service.submit = broken  # type: ignore[method-assign]
+    with contextlib.suppress(RuntimeError):
+        await live.bot.schedule_runner.catch_up(lost)
+    await live.bot.stop()
+    assert [(r.schedule_id, r.batch_id) for r in await schedule_runs(database_url)] == [
+        (lost, None)
+    ]
+    # Down a while: the claim is older than the bound when the next leader starts. The other
+    # schedule's run is due then, and runs.
+    await backdate_runs(database_url, timedelta(minutes=3))
+    await cover_until(database_url, ran, fired_ago(3) - timedelta(minutes=1))
+    restarted = Bot(
+        bot_settings(database_url, seam.url, slack.api_url, SEAM_WEBHOOK_SECRET=SECRET),
+        http=True,
+        port=0,
+    )
+    live.bot = restarted  # the fixture stops this one
+    await restarted.start()
+    await slack.wait_for(lambda c: c.method == "chat.update", timeout=15)
+    await quiet(slack)
+    missed = [c for c in slack.messages() if " missed " in c.args.get("text", "")]
+    assert [c.args["channel"] for c in missed] == [CHANNEL, ALERTS]
+    assert missed[0].args["text"].startswith(
+        f"⏰❗ Schedule {lost} (lock *Front Door*) missed the "
+    ) and "the bot stopped or failed as it began, and nothing was locked" in missed[0].args["text"]
+    assert len(seam.calls_to("/locks/lock_door")) == 1
+    assert [(r.door_name, r.status) for r in await lock_rows(database_url)] == [
+        ("Back Door", LockStatus.LOCKED)
+    ]
+    outcomes = {r.schedule_id: (r.outcome, r.batch_id is None) for r in await schedule_runs(
+        database_url
+    )}
+    assert outcomes == {lost: ("missed", True), ran: ("late", False)}
+
+    # Unlocks now: only the door a run really locked is "unexpected".
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{restarted.port}") as http:
+        assert await unlock_news(http, slack) == [
+            "🔓 *Front Door* was unlocked (manual)",
+            "⚠️ Unexpected: *Back Door* was unlocked (manual)",
+        ]
+    # Reported once: a reload later finds nothing left to tell.
+    await restarted.schedule_runner.reload()
+    await quiet(slack)
+    assert len([c for c in slack.messages() if " missed " in c.args.get("text", "")]) == 2
+
+
+async def backdate_runs(database_url: str, by: timedelta) -> None:
+    db = Database(database_url)
+    async with db.writing() as s:
+        for run in (await s.exec(select(ScheduleRun))).all():
+            run.started_at -= by
+            s.add(run)
+        await s.commit()
+    await db.close()
+
+
+async def unlock_news(http: httpx.AsyncClient, slack: FakeSlack) -> list[str]:
+    """Seam says Front Door, then Back Door, was unlocked by hand; what the alert channel is
+    told of each, up to the time."""
+    for device in (AUGUST_1, AUGUST_2):
+        response = await post_event(http, seam_event("lock.unlocked", device, method="manual"))
+        assert response.status_code in (200, 204), response.text
+    await quiet(slack)
+    news = [c.args["text"] for c in slack.messages(ALERTS) if " was unlocked " in c.args["text"]]
+    return [re.sub(r" at \d\d:\d\d, .*", "", text) for text in news]

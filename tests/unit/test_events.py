@@ -22,6 +22,7 @@ from bot.locking import LockService, Requester, Submission, Timing
 from bot.models import (
     AuditEvent,
     EventNotice,
+    LockBatch,
     LockRequest,
     LockStatus,
     QuietHours,
@@ -535,7 +536,9 @@ async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World)
 async def scheduled_lock(
     db: Database, fire_at: datetime, *, door_id: int | None = None, group_id: int | None = None,
     outcome: str = "ran", late: timedelta = timedelta(0),
+    doors: dict[int, LockStatus] | None = None,
 ) -> None:
+    """A schedule's run; with `doors`, the lock it recorded: each door's request and status."""
     async with db.session() as s:
         schedule = Schedule(
             target="x", door_id=door_id, group_id=group_id, cron="0 22 * * *",
@@ -544,8 +547,22 @@ async def scheduled_lock(
         s.add(schedule)
         await s.flush()
         assert schedule.id is not None
+        batch_id = None
+        if doors is not None:
+            batch = LockBatch(source="schedule", user_id="U1", text="x", created_at=fire_at + late)
+            s.add(batch)
+            await s.flush()
+            batch_id = batch.id
+            s.add_all(
+                LockRequest(
+                    source="schedule", user_id="U1", text="x", door_id=door, batch_id=batch_id,
+                    status=status, created_at=fire_at + late, finished_at=fire_at + late,
+                )
+                for door, status in doors.items()
+            )
         s.add(ScheduleRun(
-            schedule_id=schedule.id, fire_at=fire_at, started_at=fire_at + late, outcome=outcome
+            schedule_id=schedule.id, fire_at=fire_at, started_at=fire_at + late, outcome=outcome,
+            batch_id=batch_id,
         ))
         await s.commit()
 
@@ -564,9 +581,18 @@ async def test_an_unlock_soon_after_a_scheduled_lock_is_flagged_even_in_quiet_ho
 ) -> None:
     known = await ids(world.db)
     ten_pm = datetime(2025, 1, 15, 21, 0, tzinfo=UTC)  # 22:00 in Berlin
-    await scheduled_lock(world.db, ten_pm, door_id=known["Front Door"])
-    await scheduled_lock(world.db, ten_pm, group_id=known["Floor 2"], late=timedelta(minutes=20))
-    await scheduled_lock(world.db, ten_pm - timedelta(days=1), door_id=known["R&D <Lab>"])
+    locked = LockStatus.LOCKED
+    await scheduled_lock(
+        world.db, ten_pm, door_id=known["Front Door"], doors={known["Front Door"]: locked}
+    )
+    await scheduled_lock(
+        world.db, ten_pm, group_id=known["Floor 2"], late=timedelta(minutes=20),
+        doors={known["Back Door"]: locked},
+    )
+    await scheduled_lock(
+        world.db, ten_pm - timedelta(days=1), door_id=known["R&D <Lab>"],
+        doors={known["R&D <Lab>"]: locked},
+    )
     async with world.db.session() as s:
         await admin.set_quiet_hours(s, ACTOR, DEFAULT, "22:00-07:00", "Europe/Berlin")
     world.clock.now = ten_pm + timedelta(hours=1)
@@ -592,6 +618,23 @@ async def test_missed_runs_do_not_make_unlocks_unexpected(world: World) -> None:
     await scheduled_lock(world.db, ten_pm, door_id=known["Front Door"], outcome="missed")
     await world.handle(event("lock.unlocked", at=ten_pm + timedelta(minutes=5), method="manual"))
     assert world.slack.texts == ["🔓 *Front Door* was unlocked (manual)"]
+
+
+async def test_only_a_run_that_asked_seam_to_lock_the_door_makes_an_unlock_unexpected(
+    world: World,
+) -> None:
+    known = await ids(world.db)
+    ten_pm = datetime(2025, 1, 15, 21, 0, tzinfo=UTC)
+    # A run marked as run but without a recorded lock (as older versions marked a claim), and
+    # a group run that skipped Back Door (limited to other channels): neither locked it.
+    await scheduled_lock(world.db, ten_pm, door_id=known["Back Door"])
+    await scheduled_lock(
+        world.db, ten_pm, group_id=known["Floor 2"], doors={known["Back Door"]: LockStatus.REJECTED}
+    )
+    await world.handle(
+        event("lock.unlocked", "dev-back", at=ten_pm + timedelta(minutes=5), method="manual")
+    )
+    assert world.slack.texts == ["🔓 *Back Door* was unlocked (manual)"]
 
 
 # -- admin: alert channels and quiet hours -----------------------------------------------------

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,10 +23,12 @@ from bot.leadership import SoleLeader
 from bot.locking import LockService, Timing
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule, ScheduleRun, utcnow
 from bot.ports import Attempt, MessageRef, Progress
+from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
-from bot.schedules import ScheduleError, Schedules
+from bot.schedules import Limits, ScheduleError, Schedules, TooMany, TooOften, WrongChannel
 from bot.when import WhenError
+from tests.support.leases import lapse_leases
 
 OPERATOR = "cli:test"
 QUICK = Timing(timeout_s=2.0, poll_first_s=0.01, poll_backoff=1.0, poll_max_s=0.02)
@@ -59,6 +62,7 @@ class Notes:
     summaries: list[LockBatch] = field(default_factory=list)
     missed: list[tuple[int | None, list[datetime], bool]] = field(default_factory=list)
     not_run: list[tuple[int | None, str]] = field(default_factory=list)
+    lost: list[tuple[int | None, datetime]] = field(default_factory=list)
 
     async def started(self, request: LockRequest) -> MessageRef | None:
         return None
@@ -84,6 +88,9 @@ class Notes:
 
     async def schedule_not_run(self, schedule: Schedule, reason: str) -> None:
         self.not_run.append((schedule.id, reason))
+
+    async def schedule_lost(self, schedule: Schedule, fire_at: datetime) -> None:
+        self.lost.append((schedule.id, fire_at))
 
 
 @dataclass
@@ -243,6 +250,58 @@ async def test_people_see_their_own_schedules_and_those_of_what_they_may_lock(
     assert seen["U9"] == []
 
 
+async def test_a_schedule_reports_only_where_its_doors_may_be_locked_from(world: World) -> None:
+    async with world.db.session() as s:
+        await admin.set_channels(s, OPERATOR, "Front Door", ["CSEC", "CLOBBY"])
+    # From elsewhere (a DM, say), refused with the channels that would do; admins alike.
+    for user in ("U1", "UADMIN"):
+        with pytest.raises(WrongChannel) as refused:
+            async with world.db.writing() as s:
+                await world.schedules.add(s, user, "floor 2", "daily at 22:00", "D123", "UTC")
+        assert refused.value.allowed == {"Front Door": ["CLOBBY", "CSEC"]}
+        assert "D123 is not one its doors may be locked from: Front Door only from" in str(
+            refused.value
+        )
+    async with world.db.writing() as s:
+        item = await world.schedules.add(s, "U1", "floor 2", "daily at 22:00", "CSEC", "UTC")
+    assert item.schedule.channel_id == "CSEC"
+
+
+async def test_people_who_are_not_admins_may_not_schedule_too_often_or_too_much(
+    world: World,
+) -> None:
+    with pytest.raises(TooOften) as often:
+        await add(world, "U1", "front door", "cron * * * * *")
+    assert (often.value.gap, often.value.minimum) == (timedelta(minutes=1), timedelta(hours=1))
+    assert "at most once every 1 h" in str(often.value)
+    with pytest.raises(TooOften):
+        await add(world, "U1", "front door", "cron */5 * 1 * *")
+    assert await add(world, "U1", "front door", "cron 0 * * * *") > 0  # hourly is the minimum
+    assert await add(world, "UADMIN", "front door", "cron * * * * *") > 0
+
+    world.schedules.limits = Limits(per_person=2)
+    second = await add(world, "U1", "back door", "daily at 22:00")
+    with pytest.raises(TooMany, match="U1 has 2 active schedules"):
+        await add(world, "U1", "back door", "daily at 23:00")
+    # Paused ones do not count; resuming one counts again.
+    async with world.db.writing() as s:
+        await world.schedules.pause(s, "U1", second)
+    third = await add(world, "U1", "back door", "daily at 23:00")
+    async with world.db.writing() as s:
+        with pytest.raises(TooMany):
+            await world.schedules.resume(s, "U1", second)
+        await world.schedules.pause(s, "U1", third)
+        assert not (await world.schedules.resume(s, "U1", second)).schedule.paused
+        # An admin may resume anyone's beyond the cap.
+        assert not (await world.schedules.resume(s, "UADMIN", third)).schedule.paused
+    # Through the terminal's `--as`, the operator (an admin there) is the one who decides.
+    async with world.db.writing() as s:
+        made = await world.schedules.add(
+            s, "U1", "front door", "cron */5 * * * *", "C1", "UTC", actor="UADMIN"
+        )
+    assert made.schedule.created_by == "U1"
+
+
 # -- catch_up: what a fire time becomes --------------------------------------------------------
 
 
@@ -334,8 +393,9 @@ async def test_downtime_with_a_fire_in_grace_reports_the_rest_and_runs_the_newes
 
 
 async def test_after_a_very_long_downtime_the_newest_fire_still_runs(world: World) -> None:
-    # Every minute, down for a day: far more fires than the runner looks at one by one.
-    schedule_id = await add(world, "U1", "front door", "cron * * * * *")
+    # Every minute (an admin's), down for a day: far more fires than the runner looks at one by
+    # one.
+    schedule_id = await add(world, "UADMIN", "front door", "cron * * * * *")
     await set_covered(world, schedule_id, utcnow() - timedelta(days=1))
     await world.runner.catch_up(schedule_id)
     await settle(world)
@@ -422,6 +482,97 @@ async def test_two_runners_on_one_database_run_a_fire_once(
         await other_db.close()
     assert world.seam.locked == ["dev-front"]
     assert [r.outcome for r in await runs(world, schedule_id)] == ["late"]
+
+
+# -- a claimed run is never lost -----------------------------------------------------------------
+
+
+async def test_a_claim_whose_lock_was_never_recorded_is_reported_missed_once(
+    world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fired = minute(utcnow()) - timedelta(minutes=3)
+    schedule_id = await add(world, "U1", "front door", daily_at(fired))
+    await set_covered(world, schedule_id, fired - timedelta(minutes=1))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(world.service, "submit", broken)
+        await world.runner.catch_up(schedule_id)
+    [run] = await runs(world, schedule_id)
+    assert (run.outcome, run.batch_id) == ("claimed", None)
+    # Too young to be called lost: a claim's batch may still be on its way.
+    await world.runner.settle_lost_claims()
+    assert world.notes.lost == [] and world.notes.missed == []
+
+    # Past the bound, whoever leads next reports it, once; a second leader finds it settled.
+    world.runner.claim_timeout = timedelta(0)
+    other = ScheduleRunner(
+        world.db, world.service, Scheduler(), world.notes, SoleLeader(), claim_timeout=timedelta(0)
+    )
+    await asyncio.gather(world.runner.settle_lost_claims(), other.settle_lost_claims())
+    await world.runner.settle_lost_claims()
+    assert world.notes.lost == [(schedule_id, fired)]
+    assert [(r.outcome, r.batch_id) for r in await runs(world, schedule_id)] == [("missed", None)]
+    assert world.seam.locked == []
+
+
+async def test_a_claim_being_recorded_here_is_not_called_lost(world: World) -> None:
+    fired = minute(utcnow()) - timedelta(minutes=3)
+    schedule_id = await add(world, "U1", "front door", daily_at(fired))
+    await set_covered(world, schedule_id, fired - timedelta(minutes=1))
+    world.runner.claim_timeout = timedelta(0)
+    submit, claimed, release = world.service.submit, asyncio.Event(), asyncio.Event()
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        claimed.set()  # the run's row is in, and its batch not yet
+        await release.wait()
+        return await submit(*args, **kwargs)
+
+    world.service.submit = slow  # type: ignore[method-assign]
+    running = asyncio.create_task(world.runner.catch_up(schedule_id))
+    await claimed.wait()
+    assert [r.outcome for r in await runs(world, schedule_id)] == ["claimed"]
+    await world.runner.settle_lost_claims()
+    release.set()
+    await running
+    await settle(world)
+    assert world.notes.lost == [] and world.seam.locked == ["dev-front"]
+    [run] = await runs(world, schedule_id)
+    assert run.outcome == "late" and run.batch_id is not None
+
+
+async def test_a_claim_whose_lock_was_recorded_is_adopted_and_resumed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fired = minute(utcnow()) - timedelta(minutes=3)
+    schedule_id = await add(world, "U1", "floor 2", daily_at(fired))
+    await set_covered(world, schedule_id, fired - timedelta(minutes=1))
+
+    async def died(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("killed after the batch was recorded")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(world.runner, "_set_outcome", died)
+        await world.runner.catch_up(schedule_id)
+    [run] = await runs(world, schedule_id)
+    assert (run.outcome, run.batch_id) == ("claimed", None)
+
+    world.runner.claim_timeout = timedelta(0)
+    await world.runner.settle_lost_claims()
+    [run] = await runs(world, schedule_id)
+    async with world.db.session() as s:
+        [batch] = (await s.exec(select(LockBatch))).all()
+    assert (run.outcome, run.batch_id) == ("late", batch.id)
+    assert world.notes.lost == [] and world.seam.locked == []
+    # The lock itself is the next process's to take over once this one's lease lapses, as after
+    # any restart.
+    await lapse_leases(world.db)
+    later = LockService(world.db, world.seam, world.notes, world.service.jobs, policy(), QUICK)
+    assert await Recovery(later).take_over() == 1
+    await later.drain(5)
+    assert sorted(world.seam.locked) == ["dev-back", "dev-front"]
 
 
 # -- the terminal ------------------------------------------------------------------------------

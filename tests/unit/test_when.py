@@ -428,3 +428,38 @@ def test_a_year_of_runs_matches_the_calendar(
         day += timedelta(days=1)
     runs = when.next_runs(len(expected), after=at(zone, 2024, 12, 31, 23, 59))
     assert [run.astimezone(UTC) for run in runs] == expected
+
+
+# --- how often (bot.cadence) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "gap"),
+    [
+        ("cron * * * * *", timedelta(minutes=1)),
+        ("cron 0 * * * *", timedelta(hours=1)),
+        ("cron 0,30,31 * * * *", timedelta(minutes=1)),
+        # Every five minutes, but only on the first of the month: the structure, not a window.
+        ("cron */5 * 1 * *", timedelta(minutes=5)),
+        ("every day at 22:00", timedelta(days=1)),
+        ("every weekday at 22:00", timedelta(days=1)),
+        ("every monday at 9:00", timedelta(days=7)),
+        # 23:30 on Monday, then 00:30 on Tuesday: across midnight.
+        ("cron 30 0,23 * * 1,2", timedelta(hours=1)),
+        ("cron 0 0,23 31,1 * *", timedelta(hours=1)),
+        ("cron 0 22 31 * *", timedelta(days=31)),
+        ("cron 0 12 29 2 *", timedelta(days=4 * 365 + 1)),
+        # Wall-clock time, whatever the zone's daylight saving does.
+        ("cron 0 1,2 * * * in Europe/Berlin", timedelta(hours=1)),
+    ],
+)
+def test_the_shortest_gap_between_runs(text: str, gap: timedelta) -> None:
+    from bot.cadence import shortest_gap
+
+    assert shortest_gap(parse_when(text, "UTC")) == gap
+
+
+def test_a_schedule_that_never_runs_twice_has_no_gap() -> None:
+    from bot.cadence import shortest_gap
+
+    assert shortest_gap(parse_when("cron 0 0 30 2 *", "UTC")) is None
