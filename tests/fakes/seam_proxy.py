@@ -2,8 +2,9 @@
 
 The fake resolves every lock at once. The proxy can hold new attempts pending (through the
 fake's own `/_fake/update_action_attempt`), fail the attempts of chosen devices, add latency to
-every call, answer with 5xx or 429, stall, or drop the connection, and it counts every call and
-the attempts open at once, so tests can drive each path the bot must handle.
+every call, hold the calls to a path until the test releases them (`hold`), answer with 5xx or
+429, stall, or drop the connection, and it counts every call and the attempts open at once, so
+tests can drive each path the bot must handle.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+
+from tests.fakes.gate import Gate
 
 
 @dataclass
@@ -50,6 +53,7 @@ class SeamProxy:
         self.peak_open_attempts = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.gates: dict[str, Gate] = {}  # path → where its calls wait until released
         self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -66,12 +70,19 @@ class SeamProxy:
         return self
 
     async def stop(self) -> None:
+        for gate in self.gates.values():
+            gate.release()  # a held call must not keep the server from stopping
         if self._runner is not None:
             await self._runner.cleanup()
         await self._client.aclose()
 
     def fail(self, path: str, **kwargs: Any) -> None:
         self.faults.append(Fault(path, **kwargs))
+
+    def hold(self, path: str) -> Gate:
+        """Hold every call to `path` until the gate is released."""
+        gate = self.gates[path] = Gate()
+        return gate
 
     def calls_to(self, path: str) -> list[ProxiedCall]:
         return [c for c in self.calls if c.path == path]
@@ -108,6 +119,8 @@ class SeamProxy:
         try:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
+            if (gate := self.gates.get("/" + request.match_info["path"])) is not None:
+                await gate.pass_through()
             return await self._forward(request)
         finally:
             self.in_flight -= 1
