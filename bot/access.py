@@ -7,19 +7,24 @@ People in LOCKBOT_ADMINS are admins without a grant.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.doors import find_door, load_directory
-from bot.groups import GroupView, find_group, list_groups
+from bot.groups import GroupView, find_group, group_doors, list_groups
 from bot.ids import is_group_id, is_user_id
 from bot.models import Door, DoorGroup, Grant, GroupMember, Permission
-from bot.ports import GroupDirectory
+from bot.ports import GroupDirectory, GroupLookupError
+
+if TYPE_CHECKING:
+    from bot.db import Database
 
 EVERY_DOOR = "*"
 
@@ -41,6 +46,67 @@ def is_operator(user_id: str) -> bool:
     return user_id.startswith(OPERATOR_PREFIX)
 
 
+NOT_ALLOWED = "not_allowed"
+# Denied because a user group that may have allowed it could not be asked about.
+GROUPS_UNCHECKED = "groups_unchecked"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """May someone lock a door: true or false like a bool, and why not."""
+
+    allowed: bool
+    # User groups that could have allowed it, whose members the directory could not tell.
+    unchecked: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def reason(self) -> str | None:
+        if self.allowed:
+            return None
+        return GROUPS_UNCHECKED if self.unchecked else NOT_ALLOWED
+
+
+ALLOWED = Verdict(True)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One user's user groups, looked up before a write begins (`AccessPolicy.membership`)
+    for the checks made inside it. Only the groups that could change those answers were asked
+    about; any other group counts as not theirs, as it cannot change them."""
+
+    user_id: str
+    groups: frozenset[str] = frozenset()  # the asked groups the user is in
+    unchecked: frozenset[str] = frozenset()  # asked, but the directory could not tell
+
+
+def _lock_subjects(door_id: int) -> SelectOfScalar[str]:
+    """Who holds a grant that lets them lock the door: users and user groups."""
+    in_groups = select(GroupMember.group_id).where(col(GroupMember.door_id) == door_id)
+    return select(Grant.subject).where(
+        or_(
+            col(Grant.permission) == Permission.ADMIN.value,
+            col(Grant.door_id) == door_id,
+            col(Grant.group_id).in_(in_groups),
+            sa.and_(col(Grant.door_id).is_(None), col(Grant.group_id).is_(None)),
+        )
+    )
+
+
+async def _named_doors(session: AsyncSession, text: str) -> list[int]:
+    """The doors a typed name means, found as `/lock` finds them: a door first, then a group."""
+    door = await find_door(session, text)
+    if door is None:
+        group = await find_group(session, text)
+        doors = await group_doors(session, group.id) if group and group.id is not None else []
+    else:
+        doors = [door]
+    return [d.id for d in doors if d.id is not None]
+
+
 class AccessPolicy:
     def __init__(self, admins: Collection[str], groups: GroupDirectory) -> None:
         self.admins = frozenset(admins)
@@ -51,35 +117,89 @@ class AccessPolicy:
         # act as an operator.
         return user_id in self.admins or is_operator(user_id)
 
-    async def _holds(self, user_id: str, subjects: Iterable[str]) -> bool:
+    async def membership(self, db: Database, user_id: str, target: str | None = None) -> Membership:
+        """Look up now the user groups that could decide a check for `user_id`, for the checks
+        made later inside a write: on SQLite the write lock is the whole process's, so a slow
+        Slack inside it would hold up every other command.
+
+        With `target` (a door or group name as typed): the groups whose grants could let the
+        user lock what it names, where their own grants don't already, so a direct grant needs
+        no Slack at all. Without: the groups that could make the user an admin.
+        """
+        if self._superuser(user_id):
+            return Membership(user_id)
+        async with db.session() as session:  # closed before Slack is asked
+            if target is None:
+                asked = await self._admin_groups(session, user_id)
+            else:
+                asked = set()
+                for door_id in await _named_doors(session, target):
+                    subjects = set((await session.exec(_lock_subjects(door_id))).all())
+                    if user_id not in subjects:
+                        asked |= {s for s in subjects if is_group_id(s)}
+
+        async def ask(group: str) -> bool | None:
+            try:
+                return user_id in await self.groups.members(group)
+            except GroupLookupError:
+                return None  # the directory logs why
+
+        groups = sorted(asked)
+        answers = dict(zip(groups, await asyncio.gather(*map(ask, groups)), strict=True))
+        return Membership(
+            user_id,
+            frozenset(g for g, member in answers.items() if member),
+            frozenset(g for g, member in answers.items() if member is None),
+        )
+
+    async def _admin_groups(self, session: AsyncSession, user_id: str) -> set[str]:
+        """User groups holding `admin`, unless the user holds it themselves."""
+        query = select(Grant.subject).where(col(Grant.permission) == Permission.ADMIN.value)
+        subjects = set((await session.exec(query)).all())
+        return set() if user_id in subjects else {s for s in subjects if is_group_id(s)}
+
+    async def _holds(
+        self, user_id: str, subjects: Iterable[str], membership: Membership | None = None
+    ) -> Verdict:
         subjects = set(subjects)
         if user_id in subjects:
-            return True
-        # Only ask Slack about user groups when a direct grant did not settle it.
-        for group in sorted(s for s in subjects if is_group_id(s)):
-            if user_id in await self.groups.members(group):
-                return True
-        return False
+            return ALLOWED
+        groups = sorted(s for s in subjects if is_group_id(s))
+        if membership is not None:
+            assert membership.user_id == user_id, "a membership is one user's"
+            if any(group in membership.groups for group in groups):
+                return ALLOWED
+            return Verdict(False, membership.unchecked.intersection(groups))
+        # Asked live (no write is waiting), and only when a direct grant did not settle it.
+        unchecked = set()
+        for group in groups:
+            try:
+                if user_id in await self.groups.members(group):
+                    return ALLOWED
+            except GroupLookupError:
+                unchecked.add(group)
+        return Verdict(False, frozenset(unchecked))
 
-    async def is_admin(self, session: AsyncSession, user_id: str) -> bool:
+    async def is_admin(
+        self, session: AsyncSession, user_id: str, membership: Membership | None = None
+    ) -> bool:
         if self._superuser(user_id):
             return True
         query = select(Grant.subject).where(col(Grant.permission) == Permission.ADMIN.value)
-        return await self._holds(user_id, (await session.exec(query)).all())
+        return bool(await self._holds(user_id, (await session.exec(query)).all(), membership))
 
-    async def may_lock(self, session: AsyncSession, user_id: str, door_id: int) -> bool:
+    async def may_lock(
+        self,
+        session: AsyncSession,
+        user_id: str,
+        door_id: int,
+        membership: Membership | None = None,
+    ) -> Verdict:
+        """Inside a write, pass the `membership` looked up before it: then this only reads."""
         if self._superuser(user_id):
-            return True
-        in_groups = select(GroupMember.group_id).where(col(GroupMember.door_id) == door_id)
-        query = select(Grant.subject).where(
-            or_(
-                col(Grant.permission) == Permission.ADMIN.value,
-                col(Grant.door_id) == door_id,
-                col(Grant.group_id).in_(in_groups),
-                sa.and_(col(Grant.door_id).is_(None), col(Grant.group_id).is_(None)),
-            )
-        )
-        return await self._holds(user_id, (await session.exec(query)).all())
+            return ALLOWED
+        subjects = (await session.exec(_lock_subjects(door_id))).all()
+        return await self._holds(user_id, subjects, membership)
 
     async def lockable(self, session: AsyncSession, user_id: str) -> set[int] | None:
         """IDs of the doors `user_id` may lock, or None for every door."""

@@ -20,7 +20,7 @@ from bot.logs import bind_request
 from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
 
 if TYPE_CHECKING:
-    from bot.access import AccessPolicy
+    from bot.access import AccessPolicy, Membership, Verdict
     from bot.db import Database
     from bot.lease import Lease
     from bot.locking import Requester, Timing
@@ -102,6 +102,7 @@ class GroupLocks:
         name: str,
         group_id: int | None,
         doors: list[Door],
+        membership: Membership | None = None,
     ) -> GroupSubmission:
         now = utcnow()
         batch = LockBatch(
@@ -118,13 +119,18 @@ class GroupLocks:
             lease_until=self.lease.until(now),
         )
         user = requester.user_id
-        blocked = [
-            door.name
-            for door in doors
-            if door.id is None or not await self.access.may_lock(session, user, door.id)
-        ]
+        verdicts: list[tuple[str, Verdict]] = []
+        for door in doors:
+            assert door.id is not None
+            verdicts.append(
+                (door.name, await self.access.may_lock(session, user, door.id, membership))
+            )
+        blocked = [name for name, verdict in verdicts if not verdict]
         if blocked:
-            batch.status, batch.error_type = LockStatus.DENIED, "not_allowed"
+            # Slack's silence is the reason only when it is all that stands in the way.
+            reasons = {verdict.reason for _, verdict in verdicts if not verdict}
+            why = "not_allowed" if "not_allowed" in reasons else "groups_unchecked"
+            batch.status, batch.error_type = LockStatus.DENIED, why
         elif not doors:
             batch.status, batch.error_type = LockStatus.REJECTED, "empty_group"
         if batch.status.final:

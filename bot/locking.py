@@ -212,6 +212,8 @@ class LockService(GroupLocks):
         suggestions: list[str] = []
         channels: list[str] = []
         leader: LockRequest | None = None
+        # Slack is asked about user groups now, not while holding the write turn.
+        membership = await self.access.membership(self.db, requester.user_id, text)
         async with self.db.writing() as session:
             door = await find_door(session, text)
             # A schedule's runs are not its creator's typing: they never count against them.
@@ -221,11 +223,11 @@ class LockService(GroupLocks):
                 assert group.id is not None
                 doors = await group_doors(session, group.id)
                 return await self._record_group(
-                    session, requester, text, request_id, group.name, group.id, doors
+                    session, requester, text, request_id, group.name, group.id, doors, membership
                 )
             if door is not None and as_group:
                 return await self._record_group(
-                    session, requester, text, request_id, door.name, None, [door]
+                    session, requester, text, request_id, door.name, None, [door], membership
                 )
             if over_limit:
                 row.status, row.error_type = LockStatus.REJECTED, "rate_limited"
@@ -234,8 +236,11 @@ class LockService(GroupLocks):
                 row.status, row.error_type = LockStatus.REJECTED, "unknown_door"
             else:
                 row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
-                if not await self.access.may_lock(session, requester.user_id, door.id):
-                    row.status, row.error_type = LockStatus.DENIED, "not_allowed"
+                verdict = await self.access.may_lock(
+                    session, requester.user_id, door.id, membership
+                )
+                if not verdict:
+                    row.status, row.error_type = LockStatus.DENIED, verdict.reason
                 else:
                     channels = await self._vet(session, row, door, requester)
                     if not row.status.final:

@@ -140,9 +140,7 @@ class Notifier(Protocol):
 
     async def finished(self, request: LockRequest) -> None: ...
 
-    async def followers_finished(
-        self, leader: LockRequest, followers: list[LockRequest]
-    ) -> None:
+    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
         """Everyone who joined `leader` and is told in its thread, at once."""
 
     async def group_started(
@@ -152,8 +150,17 @@ class Notifier(Protocol):
     async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None: ...
 
 
+class GroupLookupError(Exception):
+    """The directory could not say who is in a user group (Slack down, slow or refusing)."""
+
+    def __init__(self, group_id: str, reason: str) -> None:
+        super().__init__(f"cannot read the members of user group {group_id}: {reason}")
+        self.group_id = group_id
+        self.reason = reason
+
+
 class GroupDirectory(Protocol):
-    """Who is in a user group (Slack S… IDs)."""
+    """Who is in a user group (Slack S… IDs); GroupLookupError when it cannot tell."""
 
     async def members(self, group_id: str) -> frozenset[str]: ...
 

@@ -182,13 +182,21 @@ class _WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3
             wall += timedelta(microseconds=1)
 
 
+_ZONE = re.compile(r"(?P<rest>.*?)\s*(?<!\S)in(?:\s+(?P<zone>\S+))?", re.I)
+
+
+def names_zone(text: str) -> bool:
+    """Whether a `<when>` says its time zone (`… in Europe/Berlin`), so no default is needed."""
+    return _ZONE.fullmatch(" ".join(text.split())) is not None
+
+
 def parse_when(text: str, default_timezone: str) -> When:
     """Parse a `<when>`; raise WhenError with a message for the user when it can't be."""
     cleaned = " ".join(text.split())
     if not cleaned:
         raise _fail("Say when.")
     zone_name = default_timezone
-    zone_match = re.fullmatch(r"(?P<rest>.*?)\s*(?<!\S)in(?:\s+(?P<zone>\S+))?", cleaned, re.I)
+    zone_match = _ZONE.fullmatch(cleaned)
     if zone_match:
         if zone_match["zone"] is None:
             raise WhenError(f"Name a time zone after `in`. {ZONE_EXAMPLES}")

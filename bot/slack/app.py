@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import metrics
+from bot import access, metrics
 from bot.access import lockable_targets
 from bot.doors import find_door
 from bot.groups import find_group
@@ -41,6 +41,7 @@ from bot.slack.commands import (
     Status,
     parse,
 )
+from bot.slack.later import Later, follow_up
 from bot.slack.schedule_commands import ScheduleCommands
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] | None = None
     result: str = "answered"  # for the metrics: denied, rejected, joined, error…
+    later: Later | None = None  # the answer that follows the ack, through the response_url
+
+    @classmethod
+    def of(cls, answer: str | Later) -> Reply:
+        if isinstance(answer, Later):
+            return cls(answer.note, result="later", later=answer)
+        return cls(answer)
 
     def payload(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "response_type": "ephemeral"}
@@ -98,11 +106,12 @@ class SlackCommands:
             case ListTargets():
                 return Reply(await views.list_targets(self.service, user)), "list"
             case Status(target):
-                return Reply(await views.status(self.service, self.devices, user, target)), "status"
+                answer = await views.status(self.service, self.devices, user, target)
+                return Reply.of(answer), "status"
             case History(target, limit):
                 return Reply(await views.history(self.service, user, target, limit)), "history"
             case Admin(args):
-                text = await run_admin(
+                answer = await run_admin(
                     self.service,
                     self.devices,
                     user,
@@ -110,10 +119,11 @@ class SlackCommands:
                     args,
                     default_timezone=self.schedules.default_timezone,
                 )
-                return Reply(text), "admin"
+                return Reply.of(answer), "admin"
             case Schedule(target, when):
                 channel = str(body.get("channel_id") or user)
-                return Reply(await self.schedules.add(user, channel, target, when)), "schedule"
+                answer = await self.schedules.add(user, channel, target, when)
+                return Reply.of(answer), "schedule"
             case ListSchedules():
                 return Reply(await self.schedules.list(user)), "schedules"
             case ChangeSchedule(action, schedule_id):
@@ -153,6 +163,8 @@ class SlackCommands:
             assert batch.id is not None
             self.service.spawn(self.service.start_group(batch.id))
             return None
+        if batch.error_type == access.GROUPS_UNCHECKED:
+            return Reply(messages.groups_unchecked(messages.group_name(batch)), result="denied")
         if batch.status is LockStatus.DENIED:
             return Reply(
                 messages.group_denied(batch, submission.blocked, sorted(self.admins)),
@@ -177,6 +189,8 @@ class SlackCommands:
                 )
             case "rate_limited":
                 return Reply(messages.rate_limited(self.service.rate_limit), result="rejected")
+            case access.GROUPS_UNCHECKED:
+                return Reply(messages.groups_unchecked(messages.door(request)), result="denied")
         if request.status is LockStatus.DENIED:
             return Reply(messages.denied(request, sorted(self.admins)), result="denied")
         text = messages.unknown_door(target, submission.suggestions)
@@ -224,6 +238,10 @@ def build_app(
             await ack()
         else:
             await ack(**reply.payload())
+        if reply is not None and reply.later is not None:
+            user = str(command.get("user_id", ""))
+            later = follow_up(client, reply.later, command.get("response_url"), user)
+            service.spawn(later)
         result = "accepted" if reply is None else reply.result
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)

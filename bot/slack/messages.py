@@ -213,6 +213,14 @@ def denied(request: LockRequest, admins: Sequence[str]) -> str:
     )
 
 
+def groups_unchecked(name: str) -> str:
+    """Denied only because Slack could not say who is in a user group that may allow it."""
+    return (
+        f"🚫 I couldn't reach Slack to check your user groups, so I can't tell whether you may "
+        f"lock {name}. Nothing was locked; try again in a minute."
+    )
+
+
 def unknown_door(text: str, suggestions: Sequence[str]) -> str:
     said = f"“{escape(text)}”"
     if suggestions:

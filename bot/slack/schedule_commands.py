@@ -12,9 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.db import Database
 from bot.events.wording import duration
 from bot.schedules import ScheduleError, Schedules, ScheduleView, TooMany, TooOften, WrongChannel
+from bot.slack.later import Later
 from bot.slack.messages import mention
 from bot.text import escape, local_time
-from bot.when import WhenError
+from bot.when import WhenError, names_zone, parse_when
 
 log = logging.getLogger(__name__)
 LIST_MAX = 30
@@ -75,8 +76,31 @@ class ScheduleCommands:
         self.client = client
         self.default_timezone = default_timezone
 
-    async def add(self, user_id: str, channel_id: str, target: str, when: str) -> str:
+    async def add(self, user_id: str, channel_id: str, target: str, when: str) -> str | Later:
+        try:
+            parse_when(when, self.default_timezone)  # a <when> that can't be is told at once
+        except WhenError as error:
+            return f"⚠️ {escape(str(error))}"
+        if names_zone(when):
+            return await self._add(user_id, channel_id, target, when, self.default_timezone)
+        # Their zone is in Slack (`users.info`): asked after the ack, as Slack may be slow.
+        return Later(
+            note=f"⏳ Scheduling *{escape(target)}* in your Slack time zone…",
+            work=lambda: self._add_in_their_zone(user_id, channel_id, target, when),
+            failed=(
+                "⚠️ Something went wrong on lockbot's side while saving the schedule. "
+                "`/lock schedules` shows whether it is there; if not, try again in a minute."
+            ),
+        )
+
+    async def _add_in_their_zone(
+        self, user_id: str, channel_id: str, target: str, when: str
+    ) -> str:
         zone = await user_timezone(self.client, user_id, self.default_timezone)
+        return await self._add(user_id, channel_id, target, when, zone)
+
+    async def _add(self, user_id: str, channel_id: str, target: str, when: str, zone: str) -> str:
+        await self._look_up_groups(user_id, target)
         try:
             async with self.db.writing() as session:
                 item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
@@ -89,6 +113,11 @@ class ScheduleCommands:
             f"Next runs: {runs}. Pause with `/lock pause {item.id}`, remove with "
             f"`/lock unschedule {item.id}`."
         )
+
+    async def _look_up_groups(self, user_id: str, target: str | None = None) -> None:
+        """Ask Slack about the user's groups before the write: the checks bot.schedules makes
+        inside it then find the answers (or the failure) in the directory's cache."""
+        await self.schedules.access.membership(self.db, user_id, target)
 
     async def list(self, user_id: str) -> str:
         async with self.db.session() as session:
@@ -104,6 +133,7 @@ class ScheduleCommands:
         return "⏰ *Schedules*\n" + "\n".join(lines)
 
     async def change(self, user_id: str, action: str, schedule_id: int) -> str:
+        await self._look_up_groups(user_id)
         try:
             async with self.db.writing() as session:
                 if action == "unschedule":

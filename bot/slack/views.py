@@ -19,6 +19,7 @@ from bot.models import Door, DoorGroup, LockRequest, LockStatus, utcnow
 from bot.ports import BackendError, BackendErrorKind, DeviceReader, DeviceState, Problem
 from bot.slack.commands import HISTORY_MAX
 from bot.slack.door_words import ago, bold, door_line
+from bot.slack.later import Later
 from bot.slack.messages import duration, nothing_to_lock, who
 from bot.text import escape
 
@@ -257,17 +258,31 @@ def failed_lines(name: str, error: BackendError) -> list[str]:
     return [f"⚠️ {bold(name)}: {why}"]
 
 
-async def status(service: LockService, devices: DeviceReader, user_id: str, target: str) -> str:
+async def status(
+    service: LockService, devices: DeviceReader, user_id: str, target: str
+) -> str | Later:
+    """What the database can say now (unknown name, not yours, no doors), or the Seam read to
+    answer after the ack."""
     async with service.db.session() as session:
         found = await resolve(session, target)
         if found is None:
             return unknown(target, await suggest_targets(session, target), "status")
         blocked = await blocked_doors(service, session, user_id, found.doors)
-    # The session is closed before Seam is asked: a slow Seam must not hold a connection.
     if blocked:
         return not_yours(service, "status", found, blocked)
     if not found.doors:
         return f"🫙 {bold(found.name)} has no doors yet, so there is nothing to check."
+    return Later(
+        note=f"⏳ Asking Seam about {bold(found.name)}…",
+        work=lambda: live_status(service, devices, found),
+        failed=(
+            f"⚠️ I couldn't get an answer from Seam about {bold(found.name)}. Try again in a minute."
+        ),
+    )
+
+
+async def live_status(service: LockService, devices: DeviceReader, found: Resolved) -> str:
+    """Each door as Seam reports it now; a door Seam fails on says so, the others still answer."""
     limit = asyncio.Semaphore(service.fanout_limit)
     seen: list[tuple[str, Facts]] = []
 

@@ -170,6 +170,25 @@ async def live(
     await live.close()
 
 
+async def followed_up(
+    live: LiveBot, slack: FakeSlack, text: str, **fields: Any
+) -> tuple[str, str]:
+    """`/lock <text>` answered after its ack: the ack's note, then what the bot posted to the
+    command's response_url (waited for)."""
+    seen = len(slack.calls_to("response_url"))
+    sent = await live.command(text, response_url=slack.response_url(), **fields)
+    assert sent.response.status_code == 200
+    note = sent.response.json()
+    assert note.get("response_type") == "ephemeral", note
+    deadline = time.monotonic() + 10
+    while len(posts := slack.calls_to("response_url")) <= seen:
+        assert time.monotonic() < deadline, f"no answer to {text!r} at its response_url"
+        await asyncio.sleep(0.01)
+    answer = posts[seen]
+    assert answer.args.get("response_type") == "ephemeral", answer.args
+    return str(note["text"]), str(answer.args["text"])
+
+
 async def lock_rows(database_url: str) -> list[LockRequest]:
     db = Database(database_url)
     async with db.session() as s:

@@ -21,7 +21,7 @@ from bot.models import (
     Grant,
     GroupMember,
 )
-from tests.e2e.conftest import LiveBot, assert_all_final
+from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1
 from tests.fakes.slack_api import FakeSlack
@@ -41,6 +41,13 @@ async def say(live: LiveBot, text: str, *, user: str = ADMIN, channel: str = "C1
     body = sent.response.json()
     assert body.get("response_type") == "ephemeral"
     return str(body["text"])
+
+
+async def sync(live: LiveBot, slack: FakeSlack, args: str = "") -> str:
+    """`/lock admin sync [args]`: acked at once, Seam's answer at the response_url."""
+    note, answer = await followed_up(live, slack, f"admin sync {args}".strip(), user_id=ADMIN)
+    assert note == "⏳ Asking Seam for its locks…"
+    return answer
 
 
 async def snapshot(database_url: str) -> dict[str, list[dict[str, Any]]]:
@@ -253,12 +260,12 @@ async def test_help_lists_every_subcommand_with_an_example(live: LiveBot) -> Non
 
 
 async def test_sync_reads_seams_locks_and_dry_run_writes_nothing(
-    live: LiveBot, database_url: str, seam: SeamProxy
+    live: LiveBot, database_url: str, seam: SeamProxy, slack: FakeSlack
 ) -> None:
     await say(live, f"add-door Ghost {GHOST}")
     before = await snapshot(database_url)
 
-    dry = await say(live, "sync --dry-run")
+    dry = await sync(live, slack, "--dry-run")
     assert dry == (
         "🔄 *Seam sync* (dry run)\n```\n"
         f"! Ghost ({GHOST}) is missing from Seam; locking it is refused until it returns\n"
@@ -267,7 +274,7 @@ async def test_sync_reads_seams_locks_and_dry_run_writes_nothing(
     )
     assert await snapshot(database_url) == before
 
-    synced = await say(live, "sync")
+    synced = await sync(live, slack)
     assert synced == (
         "🔄 *Seam sync*\n```\n"
         f"! Ghost ({GHOST}) is missing from Seam; locking it is refused until it returns\n"
@@ -280,9 +287,39 @@ async def test_sync_reads_seams_locks_and_dry_run_writes_nothing(
     assert "• *Ghost* `ghost_device_404` · ⚠️ missing from Seam" in await say(live, "doors")
     assert (await audit_rows(database_url))[-1] == (ADMIN, "doors.sync", "*")
 
-    again = await say(live, "sync")
+    again = await sync(live, slack)
     assert "✓ Seam lists 3 locks; the doors already match" in again
     assert f"still missing from Seam: Ghost ({GHOST})" in again
+
+
+async def test_sync_is_acked_while_seam_is_still_listing(
+    live: LiveBot, database_url: str, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    await say(live, f"add-door Ghost {GHOST}")
+    gate = seam.hold("/devices/list")
+    sent = await live.command("admin sync", user_id=ADMIN, response_url=slack.response_url())
+    assert sent.response.status_code == 200
+    assert sent.response.json()["text"] == "⏳ Asking Seam for its locks…"
+    await gate.arrived()  # the list is at Seam, held: the ack above did not wait for it
+    assert slack.calls_to("response_url") == []
+    ghost = next(d for d in (await snapshot(database_url))["Door"] if d["name"] == "Ghost")
+    assert ghost["missing_at"] is None
+    gate.release()
+    answer = await slack.wait_for(lambda c: c.method == "response_url")
+    assert answer.args["text"].startswith("🔄 *Seam sync*\n```\n! Ghost")
+    ghost = next(d for d in (await snapshot(database_url))["Door"] if d["name"] == "Ghost")
+    assert ghost["missing_at"] is not None
+
+
+async def test_sync_when_seam_fails_says_so_and_changes_nothing(
+    live: LiveBot, database_url: str, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    before = await snapshot(database_url)
+    seam.fail("/devices/list", status=401, body='{"error": {"type": "unauthorized"}}')
+    answer = await sync(live, slack)
+    assert answer.startswith("⚠️ I could not list Seam's locks: ")
+    assert answer.endswith("Nothing changed; try again in a minute.")
+    assert await snapshot(database_url) == before
 
 
 async def test_an_admin_grant_lets_others_administer_until_revoked(

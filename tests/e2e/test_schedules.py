@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.models import LockStatus, Schedule, ScheduleRun, utcnow
 from bot.runtime import Bot
-from tests.e2e.conftest import ALERTS, LiveBot, bot_settings, lock_rows, quiet
+from tests.e2e.conftest import ALERTS, LiveBot, bot_settings, followed_up, lock_rows, quiet
 from tests.e2e.test_cli import OURS, Cli, Result, lockbot
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event, with_secret
 from tests.fakes.seam_proxy import SeamProxy
@@ -43,6 +43,16 @@ async def say(live: LiveBot, text: str, user_id: str = "U1", channel_id: str = C
     assert body.get("response_type") == "ephemeral", body
     text_out: str = body["text"]
     return text_out
+
+
+async def schedule(live: LiveBot, slack: FakeSlack, text: str, user_id: str = "U1") -> str:
+    """`/lock schedule <text>` without a zone: acked at once, answered at the response_url once
+    Slack has said the asker's time zone."""
+    note, answer = await followed_up(
+        live, slack, f"schedule {text}", user_id=user_id, channel_id=CHANNEL
+    )
+    assert note.startswith("⏳ Scheduling *") and note.endswith("in your Slack time zone…"), note
+    return answer
 
 
 def schedule_id(reply: str) -> int:
@@ -94,7 +104,7 @@ async def test_scheduling_answers_in_words_with_the_next_runs_in_the_users_zone(
     live: LiveBot, slack: FakeSlack, database_url: str
 ) -> None:
     slack.timezones["U1"] = "America/New_York"
-    reply = await say(live, "schedule front door weekdays at 22:00")
+    reply = await schedule(live, slack, "front door weekdays at 22:00")
     assert reply.startswith(
         "⏰ Schedule `1`: I'll lock *Front Door* every weekday at 22:00 (America/New_York) and "
         f"report here in <#{CHANNEL}>. Next runs: "
@@ -115,21 +125,24 @@ async def test_scheduling_answers_in_words_with_the_next_runs_in_the_users_zone(
 
 
 async def test_a_bad_when_or_a_door_out_of_reach_is_refused(
-    live: LiveBot, database_url: str
+    live: LiveBot, slack: FakeSlack, database_url: str
 ) -> None:
     bad = await say(live, "schedule front door at 25:00 on mondays")
     assert bad.startswith("⚠️ `25:00` is not a time of day") and "every weekday at 22:00" in bad
     no_when = await say(live, "schedule front door")
     assert "/lock schedule front door every weekday at 22:00" in no_when
-    garage = await say(live, "schedule garage daily at 22:00")
+    assert slack.calls_to("users.info") == []  # told at once, without asking Slack
+    garage = await schedule(live, slack, "garage daily at 22:00")
     assert garage.startswith("⚠️ You may schedule only what you may lock") and "Garage" in garage
     assert await schedules(database_url) == []
     # U7 may lock Garage through the SNIGHT user group, so may schedule it.
-    assert schedule_id(await say(live, "schedule garage daily at 22:00", user_id="U7")) == 1
+    assert schedule_id(await schedule(live, slack, "garage daily at 22:00", user_id="U7")) == 1
 
 
-async def test_list_pause_resume_and_unschedule(live: LiveBot, database_url: str) -> None:
-    number = schedule_id(await say(live, "schedule front door every weekday at 22:00"))
+async def test_list_pause_resume_and_unschedule(
+    live: LiveBot, slack: FakeSlack, database_url: str
+) -> None:
+    number = schedule_id(await schedule(live, slack, "front door every weekday at 22:00"))
     listed = await say(live, "schedules")
     assert listed.startswith("⏰ *Schedules*\n")
     assert re.search(
@@ -152,13 +165,37 @@ async def test_list_pause_resume_and_unschedule(live: LiveBot, database_url: str
     assert await schedules(database_url) == []
 
 
-async def test_an_admin_may_remove_anyones_schedule(live: LiveBot, database_url: str) -> None:
-    number = schedule_id(await say(live, "schedule back door daily at 23:00"))
+async def test_an_admin_may_remove_anyones_schedule(
+    live: LiveBot, slack: FakeSlack, database_url: str
+) -> None:
+    number = schedule_id(await schedule(live, slack, "back door daily at 23:00"))
     assert "belongs to U1" in await say(live, f"pause {number}", user_id="U7")
     assert f"`{number}` *Back Door*" in await say(live, "schedules", user_id="UADMIN")
     removed = await say(live, f"unschedule {number}", user_id="UADMIN")
     assert removed == f"🗑️ Removed schedule `{number}` (*Back Door*)."
     assert await schedules(database_url) == []
+
+
+async def test_scheduling_is_acked_while_slack_is_still_asked_for_the_zone(
+    live: LiveBot, slack: FakeSlack, database_url: str
+) -> None:
+    gate = slack.hold("users.info")
+    sent = await live.command(
+        "schedule front door daily at 22:00",
+        channel_id=CHANNEL,
+        response_url=slack.response_url(),
+    )
+    assert sent.response.status_code == 200
+    assert sent.response.json()["text"] == "⏳ Scheduling *front door* in your Slack time zone…"
+    await gate.arrived()  # users.info is at Slack, held: the ack above did not wait for it
+    assert slack.calls_to("response_url") == []
+    assert await schedules(database_url) == []
+    gate.release()
+    answer = await slack.wait_for(lambda c: c.method == "response_url")
+    assert answer.args["text"].startswith(
+        "⏰ Schedule `1`: I'll lock *Front Door* every day at 22:00 (Europe/Berlin)"
+    )
+    assert [r.timezone for r in await schedules(database_url)] == ["Europe/Berlin"]
 
 
 async def test_a_due_run_locks_and_tells_the_channel_once(

@@ -17,9 +17,10 @@ from bot.doors import add_door, find_door
 from bot.groups import add_group
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.slack.views import TEXT_MAX
-from tests.e2e.conftest import LiveBot, assert_all_final
+from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2, FakeSeamServer
+from tests.fakes.slack_api import FakeSlack
 
 ASKED = re.compile(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>")
 
@@ -31,6 +32,13 @@ async def ack(live: LiveBot, text: str, user_id: str = "U1") -> str:
     assert body.get("response_type", "ephemeral") == "ephemeral"
     text_: str = body["text"]
     return text_
+
+
+async def status(live: LiveBot, slack: FakeSlack, target: str, user_id: str = "U1") -> str:
+    """`/lock status <target>`: acked at once, answered live from Seam at the response_url."""
+    note, answer = await followed_up(live, slack, f"status {target}", user_id=user_id)
+    assert note.startswith("⏳ Asking Seam about *"), note
+    return answer
 
 
 async def make_group(database_url: str, name: str, doors: list[str]) -> None:
@@ -159,17 +167,60 @@ async def test_a_long_list_stays_within_one_section(live: LiveBot, database_url:
 # -- /lock status ----------------------------------------------------------------------------
 
 
-async def test_status_of_a_door_is_live_from_seam(live: LiveBot, seam: SeamProxy) -> None:
-    text = await ack(live, "status front door")
+async def test_status_of_a_door_is_live_from_seam(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    text = await status(live, slack, "front door")
     assert text == "🔒 *Front Door*: locked · online · 🔋 battery 100% (full)"
     assert [c.path for c in seam.calls] == ["/locks/get"]
 
 
+async def test_status_is_acked_while_seam_is_still_being_asked(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    gate = seam.hold("/locks/get")
+    sent = await live.command("status front door", response_url=slack.response_url())
+    assert sent.response.status_code == 200
+    assert sent.response.json() == {
+        "text": "⏳ Asking Seam about *Front Door*…",
+        "response_type": "ephemeral",
+    }
+    await gate.arrived()  # the read is at Seam, held: the ack above did not wait for it
+    assert slack.calls_to("response_url") == []
+    gate.release()
+    answer = await slack.wait_for(lambda c: c.method == "response_url")
+    assert answer.args["text"] == "🔒 *Front Door*: locked · online · 🔋 battery 100% (full)"
+    assert answer.args["response_type"] == "ephemeral"
+
+
+async def test_status_answers_even_when_reading_fails_or_the_response_url_does(
+    live: LiveBot, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(device_id: str) -> None:
+        raise RuntimeError("a bug, say")
+
+    monkeypatch.setattr(live.bot.runtime.backend, "get_lock", broken)
+    _, answer = await followed_up(live, slack, "status front door")
+    assert answer == (
+        "⚠️ I couldn't get an answer from Seam about *Front Door*. Try again in a minute."
+    )
+    # A response_url that fails still leaves a DM: the answer is never lost.
+    slack.fail("response_url", status=500, times=99)
+    await live.command("status rear", response_url=slack.response_url())
+    dm = await slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.args["channel"] == "U1"
+    )
+    assert (
+        dm.args["text"]
+        == "⚠️ I couldn't get an answer from Seam about *Back Door*. Try again in a minute."
+    )
+
+
 async def test_status_of_a_group_reads_every_door(
-    live: LiveBot, seam: SeamProxy, database_url: str
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
 ) -> None:
     await make_group(database_url, "Floor 1", ["front door", "rear"])
-    text = await ack(live, "status floor 1")
+    text = await status(live, slack, "floor 1")
     assert text.splitlines() == [
         "🏢 *Floor 1*: 2 doors, live from Seam",
         "🔒 *Back Door*: locked · online · 🔋 battery 100% (full)",
@@ -179,7 +230,7 @@ async def test_status_of_a_group_reads_every_door(
 
 
 async def test_status_shows_offline_battery_door_and_problems_in_plain_words(
-    live: LiveBot, fake_admin: httpx.AsyncClient
+    live: LiveBot, slack: FakeSlack, fake_admin: httpx.AsyncClient
 ) -> None:
     properties = {
         "online": False,
@@ -202,7 +253,7 @@ async def test_status_shows_offline_battery_door_and_problems_in_plain_words(
         ],
         warnings=[{"warning_code": "some_new_warning", "message": "Keypad <b> is tired"}],
     )
-    text = await ack(live, "status main")
+    text = await status(live, slack, "main")
     assert text.splitlines() == [
         "🔓 *Front Door*: unlocked (last reported) · 📴 offline · 🪫 battery 8% (low) · 🚪 door open",
         "    ↳ ⛔ The lock's hub or bridge is offline, so Seam can't reach the lock: check the "
@@ -213,11 +264,11 @@ async def test_status_shows_offline_battery_door_and_problems_in_plain_words(
 
 
 async def test_status_of_an_offline_lock_without_errors_still_explains(
-    live: LiveBot, fake_admin: httpx.AsyncClient
+    live: LiveBot, slack: FakeSlack, fake_admin: httpx.AsyncClient
 ) -> None:
     update = {"device_id": AUGUST_2, "properties": {"online": False}}
     (await fake_admin.post("/_harness/update_device", json=update)).raise_for_status()
-    text = await ack(live, "status rear")
+    text = await status(live, slack, "rear")
     assert text.splitlines() == [
         "🔒 *Back Door*: locked (last reported) · 📴 offline · 🔋 battery 100% (full)",
         "    ↳ ⛔ The lock is offline: check its power and its hub or Wi-Fi.",
@@ -225,10 +276,10 @@ async def test_status_of_an_offline_lock_without_errors_still_explains(
 
 
 async def test_status_when_seam_fails_says_so_for_that_door(
-    live: LiveBot, seam: SeamProxy, database_url: str
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
 ) -> None:
     seam.fail("/locks/get", status=503, body="")
-    text = await ack(live, "status front door")
+    text = await status(live, slack, "front door")
     assert text == (
         "⚠️ *Front Door*: couldn't get an answer from Seam (`seam_unavailable`). "
         "Try again in a minute."
@@ -237,7 +288,7 @@ async def test_status_when_seam_fails_says_so_for_that_door(
     # In a group, one door's failure leaves the others' answers intact.
     await make_group(database_url, "Floor 1", ["front door", "back door"])
     seam.fail("/locks/get", status=500, body="")
-    lines = (await ack(live, "status floor 1")).splitlines()
+    lines = (await status(live, slack, "floor 1")).splitlines()
     assert lines[0] == "🏢 *Floor 1*: 2 doors, live from Seam"
     assert sorted(line.split(":")[1].strip() for line in lines[1:]) == [
         "couldn't get an answer from Seam (`seam_unavailable`). Try again in a minute.",
@@ -245,13 +296,15 @@ async def test_status_when_seam_fails_says_so_for_that_door(
     ]
 
 
-async def test_status_of_a_device_seam_does_not_know(live: LiveBot, database_url: str) -> None:
+async def test_status_of_a_device_seam_does_not_know(
+    live: LiveBot, slack: FakeSlack, database_url: str
+) -> None:
     db = Database(database_url)
     async with db.session() as s:
         await add_door(s, "Ghost", "ghost_device_404")
         await s.commit()
     await db.close()
-    text = await ack(live, "status ghost", user_id="UADMIN")
+    text = await status(live, slack, "ghost", user_id="UADMIN")
     assert text == (
         "⚠️ *Ghost*: Seam doesn't know its lock (`device_not_found`). An admin should run "
         "`lockbot doors sync` and check `lockbot doors list`."
@@ -259,7 +312,7 @@ async def test_status_of_a_device_seam_does_not_know(live: LiveBot, database_url
 
 
 async def test_status_only_for_what_you_may_lock(
-    live: LiveBot, seam: SeamProxy, database_url: str
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
 ) -> None:
     assert await ack(live, "status garage") == (
         "🚫 You can only see the status of doors you may lock, and *Garage* isn't one of them. "
@@ -271,7 +324,7 @@ async def test_status_only_for_what_you_may_lock(
         "may not lock (*Garage*). Ask <@UADMIN> for access."
     )
     assert seam.calls == []
-    admin = await ack(live, "status everything", user_id="UADMIN")
+    admin = await status(live, slack, "everything", user_id="UADMIN")
     assert admin.startswith("🏢 *Everything*: 3 doors, live from Seam")
     assert "🔒 *Garage*: locked" in admin
 

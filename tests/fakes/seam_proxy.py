@@ -2,8 +2,9 @@
 
 The fake resolves every lock at once. The proxy can hold new attempts pending (through the
 fake's own `/_fake/update_action_attempt`), fail the attempts of chosen devices, add latency to
-every call, answer with 5xx or 429, stall, or drop the connection, and it counts every call and
-the attempts open at once, so tests can drive each path the bot must handle.
+every call, hold the calls to a path until the test releases them (`hold`), answer with 5xx or
+429, stall, or drop the connection, and it counts every call and the attempts open at once, so
+tests can drive each path the bot must handle.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+
+from tests.fakes.gate import Gate
 
 
 @dataclass
@@ -50,11 +53,11 @@ class SeamProxy:
         self.peak_open_attempts = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.gates: dict[str, Gate] = {}  # path → where its calls wait until released
         # Every call as it arrives, before it is held or forwarded.
         self.arrivals: list[str] = []
-        # Paths whose calls wait here until released; a held call whose caller hung up meanwhile
-        # (the bot was killed) is dropped, as if the bot had died before it reached Seam.
-        self._gates: dict[str, asyncio.Event] = {}
+        # Held calls whose caller hung up meanwhile (the bot was killed): dropped, as if the bot
+        # had died before its call reached Seam.
         self.dropped: list[str] = []
         self._client = httpx.AsyncClient(base_url=self.upstream, timeout=10)
         self._runner: web.AppRunner | None = None
@@ -72,6 +75,8 @@ class SeamProxy:
         return self
 
     async def stop(self) -> None:
+        for gate in self.gates.values():
+            gate.release()  # a held call must not keep the server from stopping
         if self._runner is not None:
             await self._runner.cleanup()
         await self._client.aclose()
@@ -79,11 +84,13 @@ class SeamProxy:
     def fail(self, path: str, **kwargs: Any) -> None:
         self.faults.append(Fault(path, **kwargs))
 
-    def hold(self, path: str) -> None:
-        self._gates[path] = asyncio.Event()
+    def hold(self, path: str) -> Gate:
+        """Hold every call to `path` until the gate is released."""
+        gate = self.gates[path] = Gate()
+        return gate
 
     def release(self, path: str) -> None:
-        self._gates.pop(path).set()
+        self.gates[path].release()
 
     def arrived(self, path: str) -> int:
         return self.arrivals.count(path)
@@ -130,6 +137,13 @@ class SeamProxy:
         try:
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)
+            path = "/" + request.match_info["path"]
+            self.arrivals.append(path)
+            if (gate := self.gates.get(path)) is not None:
+                await gate.pass_through()
+                if request.transport is None or request.transport.is_closing():
+                    self.dropped.append(path)
+                    return web.Response(status=499)
             return await self._forward(request)
         finally:
             self.in_flight -= 1
@@ -137,12 +151,6 @@ class SeamProxy:
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         raw = await request.read()
-        self.arrivals.append(path)
-        if (gate := self._gates.get(path)) is not None:
-            await gate.wait()
-            if request.transport is None or request.transport.is_closing():
-                self.dropped.append(path)
-                return web.Response(status=499)
         fault = self._take_fault(path)
         if fault and fault.stall_s:
             await asyncio.sleep(fault.stall_s)

@@ -1,6 +1,7 @@
 """A local fake of Slack's Web API (and of slash-command response URLs) for end-to-end tests.
 
-Point ``AsyncWebClient(base_url=fake.api_url)`` at it, then assert on ``fake.calls``.
+Point ``AsyncWebClient(base_url=fake.api_url)`` at it, then assert on ``fake.calls``. It can fail
+a method on demand (``fail``) or hold its calls until the test releases them (``hold``).
 
 It also plays Slack's side of Socket Mode: ``apps.connections.open`` (authorised with the app
 token) hands out a ``ws://`` URL of this fake, whose ``/socket`` endpoint greets with ``hello``
@@ -22,6 +23,7 @@ from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
+from tests.fakes.gate import Gate
 from tests.support.slack_requests import slash_payload
 
 Json = dict[str, Any]
@@ -75,6 +77,7 @@ class FakeSlack:
         self._tickets: set[str] = set()  # from apps.connections.open, each good for one connect
         self._acks: dict[str, asyncio.Future[Json]] = {}  # envelope_id -> the bot's ack
         self._faults: list[_Fault] = []
+        self._gates: dict[str, Gate] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._ts_counter = itertools.count(1)
@@ -94,6 +97,8 @@ class FakeSlack:
 
     async def stop(self) -> None:
         """Stop serving (idempotent); open sockets are closed with 1001 (going away) first."""
+        for gate in self._gates.values():
+            gate.release()  # a held call must not keep the server from stopping
         for ws in list(self.sockets):
             await ws.close(code=1001, message=b"server shutting down")
         if self._runner is not None:
@@ -142,6 +147,11 @@ class FakeSlack:
         if status == 200 and error is None:
             raise ValueError("a failure with HTTP 200 needs an error code")
         self._faults.append(_Fault(method, status, error, times, retry_after, channel))
+
+    def hold(self, method: str) -> Gate:
+        """Hold every call of ``method`` (recorded on arrival) until ``release()``."""
+        gate = self._gates[method] = Gate()
+        return gate
 
     def calls_to(self, method: str) -> list[Call]:
         """Every recorded call of ``method``, failed ones included."""
@@ -314,6 +324,8 @@ class FakeSlack:
             error = "not_allowed_token_type" if wrong_kind else "invalid_auth"
             call.failed, call.response = True, {"ok": False, "error": error}
             return web.json_response(call.response)
+        if (gate := self._gates.get(call.method)) is not None:
+            await gate.pass_through()
         fault = self._take_fault(call)
         if fault is not None:
             return fault

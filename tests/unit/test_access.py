@@ -1,8 +1,18 @@
 import pytest
 
-from bot.access import AccessError, AccessPolicy, grant, list_grants, revoke, valid_subject
+from bot.access import (
+    GROUPS_UNCHECKED,
+    AccessError,
+    AccessPolicy,
+    Membership,
+    grant,
+    list_grants,
+    revoke,
+    valid_subject,
+)
 from bot.db import Database
 from bot.doors import add_door
+from bot.ports import GroupLookupError
 
 
 class Groups:
@@ -69,6 +79,55 @@ async def test_group_grant_asks_slack_only_when_needed(db: Database) -> None:
         asked_before = len(groups.asked)
         assert await policy.may_lock(s, "U8", front)
         assert len(groups.asked) == asked_before, "a direct grant needs no group lookup"
+
+
+class Unreachable(Groups):
+    async def members(self, group_id: str) -> frozenset[str]:
+        self.asked.append(group_id)
+        raise GroupLookupError(group_id, "fatal_error")
+
+
+async def test_membership_asks_only_the_groups_that_could_decide(db: Database) -> None:
+    front, back = await doors(db)
+    groups = Groups({"S1": frozenset({"U7"}), "S2": frozenset({"U7"})})
+    policy = AccessPolicy(admins=set(), groups=groups)
+    async with db.session() as s:
+        await grant(s, "U1", "Front Door")
+        await grant(s, "S1", "Front Door")
+        await grant(s, "S2", "Back Door")
+        await s.commit()
+    # U1's own grant decides Front Door: Slack is not asked at all.
+    assert await policy.membership(db, "U1", "front door") == Membership("U1")
+    assert groups.asked == []
+    # U7 locking Front Door: only S1 could allow it, so only S1 is asked.
+    seven = await policy.membership(db, "U7", "front door")
+    assert seven == Membership("U7", frozenset({"S1"})) and groups.asked == ["S1"]
+    async with db.session() as s:
+        assert await policy.may_lock(s, "U7", front, seven)
+        # Not asked about S2, so for Back Door U7 counts as outside it: deny by default.
+        assert not await policy.may_lock(s, "U7", back, seven)
+    assert groups.asked == ["S1"], "a check with a membership never asks Slack"
+    # An unknown name, or an operator, needs nobody asked.
+    assert await policy.membership(db, "U7", "attic") == Membership("U7")
+    assert await policy.membership(db, "cli:alice", "back door") == Membership("cli:alice")
+    assert groups.asked == ["S1"]
+
+
+async def test_an_unreachable_directory_denies_and_says_why(db: Database) -> None:
+    front, _ = await doors(db)
+    policy = AccessPolicy(admins=set(), groups=Unreachable({}))
+    async with db.session() as s:
+        await grant(s, "S1", "Front Door")
+        await s.commit()
+    membership = await policy.membership(db, "U7", "front door")
+    assert membership == Membership("U7", unchecked=frozenset({"S1"}))
+    async with db.session() as s:
+        verdict = await policy.may_lock(s, "U7", front, membership)
+        assert not verdict and verdict.reason == GROUPS_UNCHECKED
+        live = await policy.may_lock(s, "U7", front)
+        assert not live and live.reason == GROUPS_UNCHECKED
+        await grant(s, "U8", "Front Door")
+        assert (await policy.may_lock(s, "U9", front, Membership("U9"))).reason == "not_allowed"
 
 
 async def test_admins_may_lock_anything(db: Database) -> None:

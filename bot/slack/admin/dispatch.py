@@ -17,6 +17,7 @@ from bot.slack.admin.help import help_text
 from bot.slack.admin.parsing import InputError, split
 from bot.slack.admin.subcommands import SUBCOMMANDS, Context
 from bot.slack.admin.wording import NAMES_SHOWN, PREFIX, domain_error, warning, who
+from bot.slack.later import Later
 from bot.text import escape
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ async def run_admin(
     args: str,
     *,
     default_timezone: str = "UTC",
-) -> str:
+) -> str | Later:
     word = args.split(" ", 1)[0][:40]
     async with service.db.session() as session:
         if not await service.access.is_admin(session, user_id):

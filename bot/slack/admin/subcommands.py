@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.locking import LockService
 from bot.ports import DeviceReader
+from bot.slack.later import Later
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class Context:
     default_timezone: str = "UTC"
 
 
-Handler = Callable[[Context, list[str]], Awaitable[str]]
+# A handler answers at once, or (`Later`) after the ack when it must ask Seam first.
+Handler = Callable[[Context, list[str]], Awaitable[str | Later]]
 
 
 @dataclass(frozen=True)

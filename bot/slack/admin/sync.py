@@ -8,6 +8,7 @@ from bot.reports import sync_lines
 from bot.slack.admin.parsing import InputError
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, fit
+from bot.slack.later import Later
 from bot.text import escape
 
 SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
@@ -22,10 +23,18 @@ SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
     0,
     1,
 )
-async def _sync(ctx: Context, args: list[str]) -> str:
+async def _sync(ctx: Context, args: list[str]) -> str | Later:
     if args and args[0].casefold() not in ("--dry-run", "dry-run"):
         raise InputError(f"`sync` takes only `--dry-run`, like `{PREFIX} sync --dry-run`.")
     dry_run = bool(args)
+    return Later(
+        note="⏳ Asking Seam for its locks…",
+        work=lambda: _synced(ctx, dry_run),
+        failed="⚠️ The sync failed on lockbot's side; `lockbot doors sync` in a terminal says why.",
+    )
+
+
+async def _synced(ctx: Context, dry_run: bool) -> str:
     try:
         # Before the write session: a slow Seam must not hold up other writers.
         locks = await ctx.devices.list_locks()
