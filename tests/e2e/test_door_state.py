@@ -14,10 +14,11 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.models import LockRequest, LockStatus, utcnow
-from tests.e2e.conftest import LiveBot, assert_all_final
+from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
 from tests.e2e.test_seam_webhook import post_event, seam_event, with_secret
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, FakeSeamServer
+from tests.fakes.slack_api import FakeSlack
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ async def unlocked_by_keypad(live: LiveBot, lock: httpx.AsyncClient, minutes: fl
 
 @with_secret
 async def test_list_tells_the_newest_fact_and_who_told_it(
-    live: LiveBot, database_url: str, lock_itself: httpx.AsyncClient
+    live: LiveBot, database_url: str, lock_itself: httpx.AsyncClient, slack: FakeSlack
 ) -> None:
     assert (await live.command("front door")).response.status_code == 200
     [row] = await assert_all_final(database_url)
@@ -92,8 +93,8 @@ async def test_list_tells_the_newest_fact_and_who_told_it(
 
     # Someone locks it by hand and Seam's event never comes: a live read finds out.
     await set_locked(lock_itself, True)
-    status = await live.command("status front door")
-    assert status.response.json()["text"].startswith("🔒 *Front Door*: locked · online")
+    _, status = await followed_up(live, slack, "status front door")
+    assert status.startswith("🔒 *Front Door*: locked · online"), status
     assert await front_door(live) == "🔒 *Front Door* (also `main`): locked (checked live) just now"
 
 

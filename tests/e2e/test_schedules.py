@@ -310,7 +310,7 @@ async def test_a_schedule_must_report_where_its_doors_may_be_locked_from(
 
     # From a DM: refused, with the channel that would do; nothing is stored.
     for target in ("front door", "floor"):
-        refused = await say(live, f"schedule {target} daily at 22:00", channel_id="D42")
+        refused = await say(live, f"schedule {target} daily at 22:00 in Europe/Berlin", channel_id="D42")
         assert refused == (
             "⚠️ A schedule's runs lock from the channel they report in, and <#D42> is not one "
             "its doors may be locked from: *Front Door* only from <#CSEC>. Schedule it from there."
@@ -322,7 +322,7 @@ async def test_a_schedule_must_report_where_its_doors_may_be_locked_from(
     assert await schedules(database_url) == []
 
     # From the channel the door allows: fine, in Slack and at the terminal.
-    assert schedule_id(await say(live, "schedule floor daily at 22:00", channel_id="CSEC")) == 1
+    assert schedule_id(await say(live, "schedule floor daily at 22:00 in Europe/Berlin", channel_id="CSEC")) == 1
     cli = await terminal(
         database_url, tmp_path, "schedules", "add", "Floor", "daily at 23:00", "--channel", "CSEC"
     )
@@ -394,23 +394,23 @@ async def test_a_run_whose_channel_refuses_posts_reports_in_the_alert_channel(
 async def test_people_who_are_not_admins_cannot_flood_a_channel(
     live: LiveBot, database_url: str, tmp_path: Path
 ) -> None:
-    often = await say(live, "schedule front door cron * * * * *")
+    often = await say(live, "schedule front door cron * * * * * in Europe/Berlin")
     assert often == (
         "⚠️ cron `* * * * *` (Europe/Berlin) runs as often as every 1 min; a schedule may run at "
         "most once every 1 h. Pick a longer interval, or ask an admin."
     )
-    assert "every 5 min" in await say(live, "schedule front door cron */5 * 1 * *")
-    assert schedule_id(await say(live, "schedule front door cron * * * * *", user_id="UADMIN"))
+    assert "every 5 min" in await say(live, "schedule front door cron */5 * 1 * * in Europe/Berlin")
+    assert schedule_id(await say(live, "schedule front door cron * * * * * in Europe/Berlin", user_id="UADMIN"))
 
-    first = schedule_id(await say(live, "schedule front door cron 0 * * * *"))  # hourly: fine
-    schedule_id(await say(live, "schedule back door daily at 22:00"))
-    too_many = await say(live, "schedule back door daily at 23:00")
+    first = schedule_id(await say(live, "schedule front door cron 0 * * * * in Europe/Berlin"))  # hourly: fine
+    schedule_id(await say(live, "schedule back door daily at 22:00 in Europe/Berlin"))
+    too_many = await say(live, "schedule back door daily at 23:00 in Europe/Berlin")
     assert too_many == (
         "⚠️ <@U1> already has 2 active schedules, the most one person may have. Pause or remove "
         "one first (`/lock schedules` lists them)."
     )
     assert (await say(live, f"pause {first}")).startswith("⏸️ Paused")
-    third = schedule_id(await say(live, "schedule back door daily at 23:00"))
+    third = schedule_id(await say(live, "schedule back door daily at 23:00 in Europe/Berlin"))
     assert await say(live, f"resume {first}") == too_many
     assert (await say(live, f"resume {first}", user_id="UADMIN")).startswith("▶️ Resumed")
 
