@@ -132,8 +132,16 @@ async def pending_count(db: Database) -> int:
 
 
 def build_web_app(
-    probes: Probes, bolt: AsyncApp | None, seam_webhook: SeamWebhookIntake | None = None
+    probes: Probes,
+    bolt: AsyncApp | None,
+    seam_webhook: SeamWebhookIntake | None = None,
+    *,
+    signing_secret: str = "",
 ) -> web.Application:
+    """`bolt` is served at POST /slack/events only with the secret it checks requests against:
+    the runtime refuses to start without one, and this refuses too, whoever builds the app."""
+    if bolt is not None and not signing_secret.strip():
+        raise ValueError(f"{SLACK_PATH} needs a signing secret; without one, anyone could sign")
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
