@@ -1,6 +1,6 @@
 # lockbot: slim, multi-stage, non-root, with a health check on /healthz.
 #   docker build -t lockbot .
-#   docker run --env-file .env -v lockbot-data:/data -p 3000:3000 lockbot
+#   docker run --env-file .env -v lockbot-data:/data -p 127.0.0.1:3000:3000 lockbot
 
 # --- build: install lockbot and its dependencies into a self-contained venv ---------------------
 FROM python:3.11-slim-bookworm AS build

@@ -291,7 +291,7 @@ class SeamBackend:
             failure = translate(error)
             self._record(method, failure.code, started)
             if failure.kind in (BackendErrorKind.UNAVAILABLE, BackendErrorKind.UNAUTHORIZED):
-                self.health.failed(f"{method}: {failure.code}")
+                self.health.failed(method, failure.code)
             else:
                 self.health.ok()  # Seam answered; the request itself was wrong
             raise failure from error
