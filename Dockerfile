@@ -8,11 +8,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/lockbot
+# Every dependency at the version requirements.lock pins, its hash checked; then lockbot alone.
+COPY requirements.lock ./
+RUN /opt/lockbot/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 # The wheel (hatchling) force-includes the top-level migrations/ as bot/migrations.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY migrations ./migrations
-RUN /opt/lockbot/bin/pip install --no-cache-dir .
+RUN /opt/lockbot/bin/pip install --no-cache-dir --no-deps .
 
 # --- runtime: the venv, a non-root user, and a writable /data for SQLite ------------------------
 FROM python:3.11-slim-bookworm
