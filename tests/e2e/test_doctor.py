@@ -176,8 +176,9 @@ async def test_doctor_wants_the_signing_secret_wherever_slack_requests_come_over
         lockbot("doctor", cli=doctor_cli(tmp_path, "http", no_secret)),
         lockbot("doctor", "--http", cli=doctor_cli(tmp_path, "forced", socket)),
         lockbot("doctor", cli=doctor_cli(tmp_path, "socket", socket)),
-        lockbot("doctor", cli=doctor_cli(
-            tmp_path, "blank", no_secret | {"SLACK_SIGNING_SECRET": "   "})),
+        lockbot(
+            "doctor", cli=doctor_cli(tmp_path, "blank", no_secret | {"SLACK_SIGNING_SECRET": "   "})
+        ),
     )
     for result in (http, forced, blank):
         assert result.code == 1, result.out + result.err

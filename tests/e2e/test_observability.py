@@ -109,17 +109,28 @@ async def test_probes_name_a_failure_by_code_never_by_the_services_words(
 ) -> None:
     """Anyone who can reach the probes reads them: a code of ours, never Seam's or Slack's text."""
     words = "Zebra stampede in rack 7, call Bob on +1 555 0100"
-    seam.fail("/locks/lock_door", status=503, times=3,
-              body=json.dumps({"error": {"type": "zebra_stampede", "message": words}}))
-    for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
-                   "chat.getPermalink"):
+    seam.fail(
+        "/locks/lock_door",
+        status=503,
+        times=3,
+        body=json.dumps({"error": {"type": "zebra_stampede", "message": words}}),
+    )
+    for method in (
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "conversations.open",
+        "chat.getPermalink",
+    ):
         slack.fail(method, status=503, error=words, times=100)
     for door, user in (("front door", "U1"), ("back door", "U1"), ("garage", "UADMIN")):
         await live.command(door, user_id=user)
     for _ in range(200):
         health = await live.http.get("/healthz")
-        if health.status_code == 503 and "ok" not in (health.json()["slack"],
-                                                      health.json()["seam"]):
+        if health.status_code == 503 and "ok" not in (
+            health.json()["slack"],
+            health.json()["seam"],
+        ):
             break
         await asyncio.sleep(0.05)
     ready = await live.http.get("/readyz")
@@ -129,8 +140,9 @@ async def test_probes_name_a_failure_by_code_never_by_the_services_words(
         "slack": health.json()["slack"],
         "seam": "failing: locks.lock_door: seam_unavailable",
     }
-    assert health.json()["slack"] in (f"failing: {m}: slack_unavailable"
-                                      for m in ("chat.postMessage", "chat.update"))
+    assert health.json()["slack"] in (
+        f"failing: {m}: slack_unavailable" for m in ("chat.postMessage", "chat.update")
+    )
     for body in (health.text, ready.text):
         assert "zebra" not in body.lower() and "555" not in body
 
