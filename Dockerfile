@@ -1,6 +1,6 @@
 # lockbot: slim, multi-stage, non-root, with a health check on /healthz.
 #   docker build -t lockbot .
-#   docker run --env-file .env -v lockbot-data:/data -p 3000:3000 lockbot
+#   docker run --env-file .env -v lockbot-data:/data -p 127.0.0.1:3000:3000 lockbot
 
 # --- build: install lockbot and its dependencies into a self-contained venv ---------------------
 FROM python:3.11-slim-bookworm AS build
@@ -8,11 +8,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/lockbot
+# Every dependency at the version requirements.lock pins, its hash checked; then lockbot alone.
+COPY requirements.lock ./
+RUN /opt/lockbot/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 # The wheel (hatchling) force-includes the top-level migrations/ as bot/migrations.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY migrations ./migrations
-RUN /opt/lockbot/bin/pip install --no-cache-dir .
+RUN /opt/lockbot/bin/pip install --no-cache-dir --no-deps .
 
 # --- runtime: the venv, a non-root user, and a writable /data for SQLite ------------------------
 FROM python:3.11-slim-bookworm

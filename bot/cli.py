@@ -75,9 +75,7 @@ def serve(
     require_seam(config)
     if not config.slack_bot_token.get_secret_value():
         raise fail("SLACK_BOT_TOKEN is not set; see the README's configuration table")
-    if not config.socket_mode and not config.slack_signing_secret.get_secret_value():
-        raise fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
-    try:
+    try:  # the bot refuses HTTP mode without SLACK_SIGNING_SECRET (bot.runtime.Bot)
         run(run_server(config, http=http or not config.socket_mode, port=port or config.port))
     except StartupError as error:
         raise fail(str(error)) from None
@@ -103,8 +101,14 @@ app.command("lock")(lock)
 @app.command("doctor")
 def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="The same checks as JSON.")] = False,
+    http: Annotated[
+        bool, typer.Option("--http", help="Check for `lockbot serve --http` (HTTP mode).")
+    ] = False,
 ) -> None:
-    """Check Slack, Seam, the database, the alert channel and the grants; say what to fix."""
+    """Check Slack, Seam, the database, the alert channel and the grants; say what to fix.
+
+    The mode is the one `lockbot serve` would take with the same flags: HTTP unless
+    SLACK_APP_TOKEN is set, and HTTP with --http."""
     import json
 
     from pydantic import ValidationError
@@ -118,7 +122,7 @@ def doctor(
     else:
         # The report says what went wrong; per-call log lines would only repeat it.
         logging.getLogger().setLevel(logging.ERROR)
-        checks = run(run_checks(config))
+        checks = run(run_checks(config, http=http))
     if as_json:
         typer.echo(json.dumps(report(checks), ensure_ascii=False, indent=2))
     else:

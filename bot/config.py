@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token.get_secret_value())
 
+    def serves_slack_http(self, *, http: bool) -> bool:
+        """Whether `lockbot serve` (with or without --http) takes Slack's requests at
+        POST /slack/events, where every request must be checked against SLACK_SIGNING_SECRET."""
+        return http or not self.socket_mode
+
+    @property
+    def has_signing_secret(self) -> bool:
+        # A blank secret is no secret: HMAC with an empty key is a signature anyone can make.
+        return bool(self.slack_signing_secret.get_secret_value().strip())
+
     def secrets(self) -> list[str]:
         """Every secret value that is set, so log filters can redact them."""
         values = (

@@ -52,6 +52,10 @@ FIX_SLACK_APP = (
     "set SLACK_APP_TOKEN to an app-level token (xapp-…) with connections:write "
     "(Basic Information → App-Level Tokens), or unset it to use HTTP mode"
 )
+FIX_SIGNING = (
+    "copy the Signing Secret from the Slack app's Basic Information page (App Credentials) into "
+    "SLACK_SIGNING_SECRET; or, for Socket Mode, set SLACK_APP_TOKEN and serve without --http"
+)
 FIX_SEAM_KEY = (
     f"create an API key in the Seam console ({SEAM_CONSOLE}) for the workspace where your "
     "locks are connected, and set SEAM_API_KEY to it"
@@ -151,8 +155,9 @@ def describe_database(url: str) -> str:
 class Doctor:
     """Runs the checks; the results some checks need from others are kept on the instance."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, http: bool = False) -> None:
         self.settings = settings
+        self.http = settings.serves_slack_http(http=http)  # as `lockbot serve [--http]` would
         self.db: Database | None = None
         self.db_ready = False
         self.auth: AsyncSlackResponse | None = None
@@ -313,6 +318,20 @@ class Doctor:
                           "check the network and SLACK_API_URL")  # fmt: skip
         return passed(name, "works: Slack opens Socket Mode connections for it")
 
+    async def slack_signing_secret(self) -> Check:
+        """HTTP mode must check every request's signature; Socket Mode has no requests to sign."""
+        name = "slack signing secret"
+        if not self.http:
+            return passed(name, "not needed in Socket Mode (`lockbot serve --http` would need it)")
+        if not self.settings.has_signing_secret:
+            return failed(
+                name,
+                "SLACK_SIGNING_SECRET is not set, so `lockbot serve` would refuse to start in "
+                "HTTP mode",
+                FIX_SIGNING,
+            )
+        return passed(name, "set: POST /slack/events takes only requests Slack signed with it")
+
     # -- events and schedules ----------------------------------------------------------------
 
     async def seam_events(self) -> Check:
@@ -330,7 +349,7 @@ class Doctor:
                     "SEAM_WEBHOOK_SECRET is not a webhook signing secret",
                     "copy it from the webhook's page in the Seam console (it starts whsec_)",
                 )
-            if not settings.socket_mode:
+            if self.http:
                 return passed(name, "by webhook at POST /seam/webhook (HTTP mode)")
         if not settings.seam_api_key.get_secret_value():
             return failed(name, "not checked: SEAM_API_KEY is not set")
@@ -554,9 +573,10 @@ class Doctor:
         return sorted(unknown)
 
 
-async def run_checks(settings: Settings) -> list[Check]:
-    """Every check, in a fixed order; never raises."""
-    doctor = Doctor(settings)
+async def run_checks(settings: Settings, *, http: bool = False) -> list[Check]:
+    """Every check, in a fixed order, for `lockbot serve` run with or without --http; never
+    raises."""
+    doctor = Doctor(settings, http=http)
     try:
         first = [
             doctor.guarded("database", doctor.database),
@@ -566,8 +586,9 @@ async def run_checks(settings: Settings) -> list[Check]:
         if settings.slack_app_token.get_secret_value():
             first.append(doctor.guarded("slack app token", doctor.slack_app_token))
         database, token, seam, *app_token = await asyncio.gather(*first)
-        scopes, doors, alert, grants, events, schedules = await asyncio.gather(
+        scopes, signing, doors, alert, grants, events, schedules = await asyncio.gather(
             doctor.guarded("slack scopes", doctor.slack_scopes),
+            doctor.guarded("slack signing secret", doctor.slack_signing_secret),
             doctor.guarded("doors", doctor.doors),
             doctor.guarded("alert channel", doctor.alert_channel),
             doctor.guarded("grants", doctor.grants, GRANTS_TIMEOUT_S),
@@ -576,7 +597,10 @@ async def run_checks(settings: Settings) -> list[Check]:
         )
     finally:
         await doctor.close()
-    return [database, token, scopes, *app_token, seam, doors, alert, grants, events, schedules]
+    return [
+        database, token, scopes, *app_token, signing, seam, doors, alert, grants, events,
+        schedules,
+    ]  # fmt: skip
 
 
 def all_ok(checks: Iterable[Check]) -> bool:

@@ -118,12 +118,22 @@ class StartupError(RuntimeError):
     """The bot cannot start as configured; the message says what to fix."""
 
 
+# Without the secret, POST /slack/events would take anyone's word for who is asking.
+HTTP_NEEDS_SIGNING = (
+    "HTTP mode (POST /slack/events) needs SLACK_SIGNING_SECRET: copy the Signing Secret from "
+    "the Slack app's Basic Information page into it; or, for Socket Mode, set SLACK_APP_TOKEN "
+    "and start without --http"
+)
+
+
 class Bot:
     """The whole bot: database, Seam, scheduler, Slack, and the HTTP server."""
 
     def __init__(self, settings: Settings, *, http: bool, port: int) -> None:
         self.settings = settings
-        self.socket_mode = settings.socket_mode and not http
+        self.socket_mode = not settings.serves_slack_http(http=http)
+        if not self.socket_mode and not settings.has_signing_secret:
+            raise StartupError(HTTP_NEEDS_SIGNING)
         self.requested_port = port
         self.port = port
         self.client = slack_client(settings)
@@ -201,7 +211,12 @@ class Bot:
             None if self.seam_webhook is None else SeamWebhookIntake(self.seam_webhook, self.relay)
         )
         self._runner = web.AppRunner(
-            build_web_app(self.probes, None if self.socket_mode else bolt, webhook),
+            build_web_app(
+                self.probes,
+                None if self.socket_mode else bolt,
+                webhook,
+                signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            ),
             access_log=None,
         )
         await self._runner.setup()

@@ -291,7 +291,7 @@ class SeamBackend:
             failure = translate(error)
             self._record(method, failure.code, started)
             if failure.kind in (BackendErrorKind.UNAVAILABLE, BackendErrorKind.UNAUTHORIZED):
-                self.health.failed(f"{method}: {failure.code}")
+                self.health.failed(method, failure.code)
             else:
                 self.health.ok()  # Seam answered; the request itself was wrong
             raise failure from error
@@ -322,8 +322,11 @@ class SeamBackend:
         return to_attempt(raw)
 
     async def get_lock(self, device_id: str) -> DeviceState:
-        """The lock as Seam sees it now. A read: never retried here, the person can ask again."""
-        device = await self._call("locks.get", lambda: self.client.locks.get(device_id=device_id))
+        """The lock as Seam sees it now. A read: never retried here, the person can ask again.
+        `/devices/get`: Seam deprecated `/locks/get`, and a device carries the same properties."""
+        device = await self._call(
+            "devices.get", lambda: self.client.devices.get(device_id=device_id)
+        )
         return to_device_state(device, device_id)
 
     async def list_locks(self) -> list[SeamLock]:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from seam import SeamWebhookVerificationError
 from seam.exceptions import SeamInvalidWebhookPayloadError
 from seam.seam_webhook import SeamWebhook
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import col, func, select
-from svix.webhooks import WebhookVerificationError  # the SDK's SeamWebhookVerificationError
 
 from bot import metrics
 from bot.db import Database
@@ -98,8 +98,8 @@ class SeamWebhookIntake:
             # answer 2xx (Svix would retry anything else for days) and leave it to the log.
             log.error("Seam webhook: a signed payload we cannot read (%s)", error)
             return web.json_response({"ok": True, "outcome": "unreadable"})
-        except (WebhookVerificationError, ValueError) as error:
-            # ValueError: a signature header svix cannot even parse, or a body that is not UTF-8.
+        except (SeamWebhookVerificationError, ValueError) as error:
+            # ValueError: a signature header svix cannot parse, or a body that is not UTF-8.
             log.warning("Seam webhook: rejected a request (%s)", error)
             return web.json_response({"ok": False, "error": "invalid_signature"}, status=401)
         message_id = request.headers.get("svix-id") or request.headers.get("webhook-id") or ""
@@ -132,8 +132,16 @@ async def pending_count(db: Database) -> int:
 
 
 def build_web_app(
-    probes: Probes, bolt: AsyncApp | None, seam_webhook: SeamWebhookIntake | None = None
+    probes: Probes,
+    bolt: AsyncApp | None,
+    seam_webhook: SeamWebhookIntake | None = None,
+    *,
+    signing_secret: str = "",
 ) -> web.Application:
+    """`bolt` is served at POST /slack/events only with the secret it checks requests against:
+    the runtime refuses to start without one, and this refuses too, whoever builds the app."""
+    if bolt is not None and not signing_secret.strip():
+        raise ValueError(f"{SLACK_PATH} needs a signing secret; without one, anyone could sign")
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:

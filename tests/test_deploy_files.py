@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +34,34 @@ def test_compose_file_passes_compose_config(tmp_path: Path) -> None:
     rendered = result.stdout
     assert "postgresql+psycopg://lockbot:lockbot@db:5432/lockbot" in rendered
     assert "condition: service_healthy" in rendered
+    # As compose itself reads the file: only lockbot publishes a port, on loopback.
+    services = yaml.safe_load(rendered)["services"]
+    assert {name: published(s) for name, s in services.items() if s.get("ports")} == {
+        "lockbot": [("127.0.0.1", "3000", "3000")]
+    }
+
+
+def published(service: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(host address, host port, container port) of each mapping, short or long syntax."""
+    found = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # `docker compose config` (v2) writes the long syntax
+            found.append((port.get("host_ip", ""), str(port.get("published", "")),
+                          str(port["target"])))  # fmt: skip
+            continue
+        parts = str(port).split("/")[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else ""
+        found.append((host_ip, parts[-2] if len(parts) > 1 else "", parts[-1]))
+    return found
+
+
+def test_compose_publishes_ports_on_loopback_only() -> None:
+    """/metrics and the probes are for this host; a proxy on it forwards /slack/events."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        for host_ip, _, _ in published(service):
+            assert host_ip == "127.0.0.1", f"{name} publishes a port beyond this host"
+    assert published(services["lockbot"]) == [("127.0.0.1", "3000", "3000")]
 
 
 def test_image_runs_as_non_root_with_a_health_check() -> None:

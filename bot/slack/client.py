@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -16,9 +17,27 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import metrics
-from bot.health import ServiceHealth
+from bot.health import ServiceHealth, reason_code
 
 log = logging.getLogger(__name__)
+
+
+def _outage(status: int) -> str | None:
+    """Why an answer from Slack means Slack is failing (429, 5xx), named by its status and never
+    by Slack's text; None when the call itself was wrong."""
+    if status < 429:
+        return None
+    if status == 429:
+        return "slack_rate_limited"
+    return "slack_unavailable" if status >= 500 else f"slack_http_{status}"
+
+
+def _broken(error: Exception) -> str:
+    if isinstance(error, TimeoutError):
+        return "slack_timeout"
+    if isinstance(error, aiohttp.ClientConnectionError | OSError):
+        return "slack_unreachable"
+    return "slack_error"
 
 
 class SlackClient(AsyncWebClient):
@@ -43,18 +62,20 @@ class SlackClient(AsyncWebClient):
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as error:
             code = str(error.response.get("error", "error"))
-            self._record(api_method, code, started, failed=error.response.status_code >= 429)
+            self._record(api_method, code, started, failed=_outage(error.response.status_code))
             raise
         except Exception as error:
-            self._record(api_method, type(error).__name__, started, failed=True)
+            self._record(api_method, type(error).__name__, started, failed=_broken(error))
             raise
-        self._record(api_method, "ok", started, failed=False)
+        self._record(api_method, "ok", started, failed=None)
         return response
 
-    def _record(self, method: str, status: str, started: float, *, failed: bool) -> None:
-        metrics.SLACK_CALLS.labels(method=method, status=status).inc()
-        if failed:
-            self.health.failed(f"{method}: {status}")
+    def _record(self, method: str, status: str, started: float, *, failed: str | None) -> None:
+        """`failed`: why Slack counts as failing (a code of ours), None when Slack answered."""
+        # A label, like a probe, is a code: Slack's `error` is one unless Slack is broken.
+        metrics.SLACK_CALLS.labels(method=method, status=reason_code(status)).inc()
+        if failed is not None:
+            self.health.failed(method, failed)
         else:
             self.health.ok()
         elapsed_ms = (time.perf_counter() - started) * 1000

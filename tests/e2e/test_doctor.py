@@ -19,8 +19,8 @@ from tests.e2e.test_cli import OURS, Cli, Result, lines, lockbot
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import TEST_APP_TOKEN, FakeSlack
 
-CHECKS = ["database", "slack token", "slack scopes", "slack app token", "seam key", "doors",
-          "alert channel", "grants", "seam events", "schedules"]  # fmt: skip
+CHECKS = ["database", "slack token", "slack scopes", "slack app token", "slack signing secret",
+          "seam key", "doors", "alert channel", "grants", "seam events", "schedules"]  # fmt: skip
 WRONG_BOT_TOKEN = "xoxb-wrong-token-0042"
 WRONG_APP_TOKEN = "xapp-wrong-token-0042"
 WRONG_SEAM_KEY = "seam_wrong_key"
@@ -96,7 +96,8 @@ async def test_doctor_all_green_then_each_check_failing(
     slack.fail("chat.postMessage", error="channel_not_found", channel="CGONE", times=9)
     world = doctor_cli(tmp_path, "world", good | {"LOCKBOT_ALERT_CHANNEL": "CGONE"})
 
-    # Run B: every credential is wrong, the database was never migrated, no alert channel.
+    # Run B: every credential is wrong or missing, the database was never migrated, no alert
+    # channel; checked for `lockbot serve --http`, which needs the signing secret.
     fresh = tmp_path / "fresh.db"
     fresh.touch()  # an empty SQLite database: reachable, no schema
     creds = {k: v for k, v in good.items() if k != "LOCKBOT_ALERT_CHANNEL"} | {
@@ -104,11 +105,12 @@ async def test_doctor_all_green_then_each_check_failing(
         "SLACK_BOT_TOKEN": WRONG_BOT_TOKEN,
         "SLACK_APP_TOKEN": WRONG_APP_TOKEN,
         "SEAM_API_KEY": WRONG_SEAM_KEY,
+        "SLACK_SIGNING_SECRET": "",
     }
     a, b, b_json = await asyncio.gather(
         lockbot("doctor", cli=world),
-        lockbot("doctor", cli=doctor_cli(tmp_path, "creds", creds)),
-        lockbot("doctor", "--json", cli=doctor_cli(tmp_path, "creds-json", creds)),
+        lockbot("doctor", "--http", cli=doctor_cli(tmp_path, "creds", creds)),
+        lockbot("doctor", "--http", "--json", cli=doctor_cli(tmp_path, "creds-json", creds)),
     )
 
     assert a.code == 1, a.out + a.err
@@ -161,3 +163,32 @@ async def test_doctor_all_green_then_each_check_failing(
     assert_no_secrets(text, as_json, a, b, b_json)
     with closing(sqlite3.connect(fresh)) as conn:  # doctor only looked: still no schema
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+async def test_doctor_wants_the_signing_secret_wherever_slack_requests_come_over_http(
+    database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`lockbot serve` takes Slack's requests over HTTP without SLACK_APP_TOKEN, and with
+    --http; only Socket Mode (an app token, no --http) can do without the secret."""
+    no_secret = bot_env(database_url, seam.url, slack.api_url, SLACK_SIGNING_SECRET="")
+    socket = no_secret | {"SLACK_APP_TOKEN": TEST_APP_TOKEN}
+    http, forced, socket_mode, blank = await asyncio.gather(
+        lockbot("doctor", cli=doctor_cli(tmp_path, "http", no_secret)),
+        lockbot("doctor", "--http", cli=doctor_cli(tmp_path, "forced", socket)),
+        lockbot("doctor", cli=doctor_cli(tmp_path, "socket", socket)),
+        lockbot(
+            "doctor", cli=doctor_cli(tmp_path, "blank", no_secret | {"SLACK_SIGNING_SECRET": "   "})
+        ),
+    )
+    for result in (http, forced, blank):
+        assert result.code == 1, result.out + result.err
+        assert by_check(result)["slack signing secret"] == (
+            "✗ slack signing secret: SLACK_SIGNING_SECRET is not set, so `lockbot serve` would "
+            "refuse to start in HTTP mode — copy the Signing Secret from the Slack app's Basic "
+            "Information page (App Credentials) into SLACK_SIGNING_SECRET; or, for Socket Mode, "
+            "set SLACK_APP_TOKEN and serve without --http"
+        )
+    assert socket_mode.code == 0, socket_mode.out + socket_mode.err
+    assert by_check(socket_mode)["slack signing secret"] == (
+        "✓ slack signing secret: not needed in Socket Mode (`lockbot serve --http` would need it)"
+    )

@@ -104,6 +104,49 @@ async def test_probes(live: LiveBot, seam: SeamProxy) -> None:
     assert health.json()["seam"] == "failing: locks.lock_door: seam_unavailable"
 
 
+async def test_probes_name_a_failure_by_code_never_by_the_services_words(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack
+) -> None:
+    """Anyone who can reach the probes reads them: a code of ours, never Seam's or Slack's text."""
+    words = "Zebra stampede in rack 7, call Bob on +1 555 0100"
+    seam.fail(
+        "/locks/lock_door",
+        status=503,
+        times=3,
+        body=json.dumps({"error": {"type": "zebra_stampede", "message": words}}),
+    )
+    for method in (
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "conversations.open",
+        "chat.getPermalink",
+    ):
+        slack.fail(method, status=503, error=words, times=100)
+    for door, user in (("front door", "U1"), ("back door", "U1"), ("garage", "UADMIN")):
+        await live.command(door, user_id=user)
+    for _ in range(200):
+        health = await live.http.get("/healthz")
+        if health.status_code == 503 and "ok" not in (
+            health.json()["slack"],
+            health.json()["seam"],
+        ):
+            break
+        await asyncio.sleep(0.05)
+    ready = await live.http.get("/readyz")
+    assert health.json() == {
+        "ok": False,
+        "database": "ok",
+        "slack": health.json()["slack"],
+        "seam": "failing: locks.lock_door: seam_unavailable",
+    }
+    assert health.json()["slack"] in (
+        f"failing: {m}: slack_unavailable" for m in ("chat.postMessage", "chat.update")
+    )
+    for body in (health.text, ready.text):
+        assert "zebra" not in body.lower() and "555" not in body
+
+
 async def test_every_log_line_of_a_request_carries_its_id(
     database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path
 ) -> None:

@@ -172,7 +172,7 @@ async def test_status_of_a_door_is_live_from_seam(
 ) -> None:
     text = await status(live, slack, "front door")
     assert text == "🔒 *Front Door*: locked · online · 🔋 battery 100% (full)"
-    assert [c.path for c in seam.calls] == ["/locks/get"]
+    assert [c.path for c in seam.calls] == ["/devices/get"]
 
 
 async def test_status_is_acked_while_seam_is_still_being_asked(
@@ -226,7 +226,7 @@ async def test_status_of_a_group_reads_every_door(
         "🔒 *Back Door*: locked · online · 🔋 battery 100% (full)",
         "🔒 *Front Door*: locked · online · 🔋 battery 100% (full)",
     ]
-    assert len(seam.calls_to("/locks/get")) == 2
+    assert len(seam.calls_to("/devices/get")) == 2
 
 
 async def test_status_shows_offline_battery_door_and_problems_in_plain_words(
@@ -278,7 +278,7 @@ async def test_status_of_an_offline_lock_without_errors_still_explains(
 async def test_status_when_seam_fails_says_so_for_that_door(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
 ) -> None:
-    seam.fail("/locks/get", status=503, body="")
+    seam.fail("/devices/get", status=503, body="")
     text = await status(live, slack, "front door")
     assert text == (
         "⚠️ *Front Door*: couldn't get an answer from Seam (`seam_unavailable`). "
@@ -287,7 +287,7 @@ async def test_status_when_seam_fails_says_so_for_that_door(
 
     # In a group, one door's failure leaves the others' answers intact.
     await make_group(database_url, "Floor 1", ["front door", "back door"])
-    seam.fail("/locks/get", status=500, body="")
+    seam.fail("/devices/get", status=500, body="")
     lines = (await status(live, slack, "floor 1")).splitlines()
     assert lines[0] == "🏢 *Floor 1*: 2 doors, live from Seam"
     assert sorted(line.split(":")[1].strip() for line in lines[1:]) == [

@@ -49,14 +49,16 @@ async def test_nothing_configured_fails_every_check_without_calls_or_files(
                                        SLACK_API_URL="http://127.0.0.1:9/api/",
                                        SEAM_ENDPOINT="http://127.0.0.1:9"))  # fmt: skip
     by_name = {c.name: c for c in checks}
-    assert list(by_name) == ["database", "slack token", "slack scopes", "seam key", "doors",
-                             "alert channel", "grants", "seam events", "schedules"]  # fmt: skip
+    assert list(by_name) == ["database", "slack token", "slack scopes", "slack signing secret",
+                             "seam key", "doors", "alert channel", "grants", "seam events",
+                             "schedules"]  # fmt: skip
     assert not any(c.ok for c in checks)
     assert "does not exist yet" in by_name["database"].detail
     assert "lockbot db upgrade" in by_name["database"].fix
     assert not missing.exists()  # looking did not create an empty database
     assert by_name["slack token"].detail == "SLACK_BOT_TOKEN is not set"
     assert by_name["seam key"].detail == "SEAM_API_KEY is not set"
+    assert by_name["slack signing secret"].detail.startswith("SLACK_SIGNING_SECRET is not set")
 
 
 async def test_unreachable_services_and_bad_urls_become_readable_failures(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def lock_body(properties: dict[str, object], **device: object) -> dict[str, obje
         "warnings": [],
         **device,
     }
-    return {"lock": lock, "device": lock, "ok": True}
+    return {"device": lock, "ok": True}  # /devices/get
 
 
 async def test_get_lock_reads_state_battery_door_and_problems() -> None:
@@ -175,7 +175,7 @@ async def test_get_lock_reads_state_battery_door_and_problems() -> None:
         return httpx.Response(200, json=body)
 
     state = await backend(handler).get_lock("dev-1")
-    assert seen[0].url.path == "/locks/get"
+    assert seen[0].url.path == "/devices/get"
     assert seen[0].url.params["device_id"] == "dev-1"
     assert state == DeviceState(
         device_id="dev-1",
