@@ -397,6 +397,24 @@ class Doctor:
             "start `lockbot serve` (any one replica takes the lead within seconds)",
         )
 
+    async def pending_locks(self) -> Check:
+        """Lock requests that no running bot carries out: they wait, and expire if it is late."""
+        name = "pending locks"
+        if not (self.db_ready and self.db is not None):
+            return failed(name, "not checked: the database is not ready")
+        from bot.lease import Lease
+        from bot.recovery import stranded
+
+        waiting = await stranded(self.db, Lease(self.settings.lease_s))
+        if not waiting:
+            return passed(name, "none is waiting for a bot to carry it out")
+        return failed(
+            name,
+            f"{_plural(waiting, 'lock request')} acked but not carried out: no `lockbot serve` "
+            "has held it for a while",
+            "start `lockbot serve`; a request past its deadline then ends as expired, unsent",
+        )
+
     async def alert_channel(self) -> Check:
         name, channel = "alert channel", self.settings.alert_channel
         if not channel:
@@ -586,7 +604,7 @@ async def run_checks(settings: Settings, *, http: bool = False) -> list[Check]:
         if settings.slack_app_token.get_secret_value():
             first.append(doctor.guarded("slack app token", doctor.slack_app_token))
         database, token, seam, *app_token = await asyncio.gather(*first)
-        scopes, signing, doors, alert, grants, events, schedules = await asyncio.gather(
+        scopes, signing, doors, alert, grants, events, schedules, pending = await asyncio.gather(
             doctor.guarded("slack scopes", doctor.slack_scopes),
             doctor.guarded("slack signing secret", doctor.slack_signing_secret),
             doctor.guarded("doors", doctor.doors),
@@ -594,12 +612,13 @@ async def run_checks(settings: Settings, *, http: bool = False) -> list[Check]:
             doctor.guarded("grants", doctor.grants, GRANTS_TIMEOUT_S),
             doctor.guarded("seam events", doctor.seam_events),
             doctor.guarded("schedules", doctor.schedules),
+            doctor.guarded("pending locks", doctor.pending_locks),
         )
     finally:
         await doctor.close()
     return [
         database, token, scopes, *app_token, signing, seam, doors, alert, grants, events,
-        schedules,
+        schedules, pending,
     ]  # fmt: skip
 
 

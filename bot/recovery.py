@@ -23,6 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 
+from bot.db import Database
+from bot.lease import Lease
 from bot.locking import LockService
 from bot.logs import bind_request
 from bot.models import LockBatch, LockRequest, LockStatus, utcnow
@@ -40,6 +42,19 @@ def _lapsed(model: type[LockRequest] | type[LockBatch], owner: str, now: datetim
         or_(col(model.owner).is_(None), col(model.owner) != owner),
         or_(col(model.lease_until).is_(None), col(model.lease_until) < now),
     )
+
+
+async def stranded(db: Database, lease: Lease) -> int:
+    """Pending requests nobody has carried out for longer than a takeover takes: no replica is
+    running (or none can reach the database)."""
+    since = utcnow() - timedelta(seconds=lease.takeover_bound_s)
+    async with db.session() as session:
+        query = select(sa.func.count()).where(
+            col(LockRequest.status) == LockStatus.PENDING,
+            col(LockRequest.joined_id).is_(None),
+            or_(col(LockRequest.lease_until).is_(None), col(LockRequest.lease_until) < since),
+        )
+        return int((await session.exec(query)).one())
 
 
 class Recovery:

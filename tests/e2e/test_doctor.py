@@ -20,7 +20,8 @@ from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import TEST_APP_TOKEN, FakeSlack
 
 CHECKS = ["database", "slack token", "slack scopes", "slack app token", "slack signing secret",
-          "seam key", "doors", "alert channel", "grants", "seam events", "schedules"]  # fmt: skip
+          "seam key", "doors", "alert channel", "grants", "seam events", "schedules",
+          "pending locks"]  # fmt: skip
 WRONG_BOT_TOKEN = "xoxb-wrong-token-0042"
 WRONG_APP_TOKEN = "xapp-wrong-token-0042"
 WRONG_SEAM_KEY = "seam_wrong_key"

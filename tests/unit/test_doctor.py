@@ -51,7 +51,7 @@ async def test_nothing_configured_fails_every_check_without_calls_or_files(
     by_name = {c.name: c for c in checks}
     assert list(by_name) == ["database", "slack token", "slack scopes", "slack signing secret",
                              "seam key", "doors", "alert channel", "grants", "seam events",
-                             "schedules"]  # fmt: skip
+                             "schedules", "pending locks"]  # fmt: skip
     assert not any(c.ok for c in checks)
     assert "does not exist yet" in by_name["database"].detail
     assert "lockbot db upgrade" in by_name["database"].fix
@@ -167,3 +167,31 @@ async def test_schedules_say_whether_anyone_will_run_them(database_url: str) -> 
             await leader.close()
     finally:
         await doctor.close()
+
+
+async def test_pending_locks_nobody_carries_out_are_reported(database_url: str) -> None:
+    from datetime import timedelta
+
+    from bot.db import Database
+    from bot.models import LockRequest, utcnow
+
+    db = Database(database_url)
+    doctor = Doctor(settings(DATABASE_URL=database_url, LOCKBOT_LEASE="15"))
+    try:
+        assert (await doctor.database()).ok
+        assert (await doctor.pending_locks()).ok
+        now = utcnow()
+        async with db.session() as s:
+            # One a running bot holds; one whose bot stopped renewing a minute ago.
+            s.add(LockRequest(source="slack", user_id="U1", text="a", owner="live",
+                              lease_until=now + timedelta(seconds=10)))  # fmt: skip
+            s.add(LockRequest(source="slack", user_id="U1", text="b", owner="gone",
+                              lease_until=now - timedelta(minutes=1)))  # fmt: skip
+            await s.commit()
+        stranded = await doctor.pending_locks()
+        assert not stranded.ok
+        assert stranded.detail.startswith("1 lock request acked but not carried out")
+        assert "lockbot serve" in stranded.fix
+    finally:
+        await doctor.close()
+        await db.close()
