@@ -178,7 +178,7 @@ async def test_status_of_a_door_is_live_from_seam(
 async def test_status_is_acked_while_seam_is_still_being_asked(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack
 ) -> None:
-    gate = seam.hold("/locks/get")
+    gate = seam.hold("/devices/get")
     sent = await live.command("status front door", response_url=slack.response_url())
     assert sent.response.status_code == 200
     assert sent.response.json() == {
