@@ -29,7 +29,7 @@ from aiohttp import web
 from bot.access import grant
 from bot.config import Settings
 from bot.db import Database, migrate
-from bot.doors import add_door
+from bot.door_admin import add_door
 from tests.e2e.conftest import SIGNING_SECRET, bot_env, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, FakeSeamServer

@@ -31,7 +31,7 @@ STAGES: tuple[tuple[str, str, bool], ...] = (
     ("Bolt: signature check", r"\(slack_sdk/signature/|request_verification", False),
     ("lockbot: the /lock listener (handle)", r"build_app\.<locals>\.handle \(bot/slack/app", False),
     ("lockbot: LockService.submit", r"LockService\.submit \(bot/locking", False),
-    ("lockbot: find_door query", r"^find_door \(bot/doors", False),
+    ("lockbot: find_door query", r"^find_door \(bot/names", False),
     ("lockbot: rate-limit count query", r"LockService\._over_limit \(bot/locking", False),
     ("lockbot: access (grants) query", r"AccessPolicy\.may_lock \(bot/access", False),
     ("lockbot: in-flight query", r"LockService\._in_flight \(bot/locking", False),

@@ -17,10 +17,10 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.doors import find_door, load_directory
-from bot.groups import GroupView, find_group, group_doors, list_groups
+from bot.door_groups import GroupView, list_groups
 from bot.ids import is_group_id, is_user_id
 from bot.models import Door, DoorGroup, Grant, GroupMember, Permission
+from bot.names import covered_doors, lookup, resolve
 from bot.ports import GroupDirectory, GroupLookupError
 
 if TYPE_CHECKING:
@@ -97,13 +97,9 @@ def _lock_subjects(door_id: int) -> SelectOfScalar[str]:
 
 
 async def _named_doors(session: AsyncSession, text: str) -> list[int]:
-    """The doors a typed name means, found as `/lock` finds them: a door first, then a group."""
-    door = await find_door(session, text)
-    if door is None:
-        group = await find_group(session, text)
-        doors = await group_doors(session, group.id) if group and group.id is not None else []
-    else:
-        doors = [door]
+    """The doors a typed name means, found as `/lock` finds them."""
+    named = await lookup(session, text)
+    doors = [] if named is None else await covered_doors(session, named)
     return [d.id for d in doors if d.id is not None]
 
 
@@ -271,13 +267,12 @@ class Target:
 async def target(session: AsyncSession, text: str) -> Target:
     if text.strip() == EVERY_DOOR:
         return Target()
-    door = await find_door(session, text)
-    if door is not None:
-        return Target(door=door)
-    group = await find_group(session, text)
-    if group is not None:
-        return Target(group=group)
-    hint = (await load_directory(session)).suggest(text)
+    found = await resolve(session, text)
+    if isinstance(found, Door):
+        return Target(door=found)
+    if isinstance(found, DoorGroup):
+        return Target(group=found)
+    hint = found.suggestions
     also = f" (did you mean {hint[0]!r}?)" if hint else ""
     raise AccessError(
         f"no door or group is called {text!r}{also}; `lockbot doors list` and "

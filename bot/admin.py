@@ -11,15 +11,15 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import access, audit, doors, events, groups
-from bot.doors import ListedLock, SyncReport
+from bot import access, audit, door_admin, door_groups, door_sync, events, names
+from bot.door_sync import ListedLock, SyncReport
 from bot.models import Door, DoorGroup, QuietHours
 
 
 async def add_door(
     session: AsyncSession, actor: str, name: str, device_id: str, aliases: Sequence[str] = ()
 ) -> Door:
-    door = await doors.add_door(session, name, device_id, aliases)
+    door = await door_admin.add_door(session, name, device_id, aliases)
     detail = f"device {door.device_id}" + (f", aliases {', '.join(aliases)}" if aliases else "")
     audit.record(session, actor, "door.add", door.name, detail)
     await session.commit()
@@ -27,29 +27,29 @@ async def add_door(
 
 
 async def remove_door(session: AsyncSession, actor: str, name: str) -> Door:
-    door = await doors.remove_door(session, name)
+    door = await door_admin.remove_door(session, name)
     audit.record(session, actor, "door.remove", door.name, f"device {door.device_id}")
     await session.commit()
     return door
 
 
 async def rename_door(session: AsyncSession, actor: str, name: str, new_name: str) -> Door:
-    old = (await doors.existing_door(session, name)).name
-    door = await doors.rename_door(session, name, new_name)
+    old = (await names.existing_door(session, name)).name
+    door = await door_admin.rename_door(session, name, new_name)
     audit.record(session, actor, "door.rename", door.name, f"was {old}")
     await session.commit()
     return door
 
 
 async def add_alias(session: AsyncSession, actor: str, name: str, alias: str) -> Door:
-    door = await doors.add_alias(session, name, alias)
+    door = await door_admin.add_alias(session, name, alias)
     audit.record(session, actor, "alias.add", door.name, alias)
     await session.commit()
     return door
 
 
 async def remove_alias(session: AsyncSession, actor: str, alias: str) -> Door:
-    door = await doors.remove_alias(session, alias)
+    door = await door_admin.remove_alias(session, alias)
     audit.record(session, actor, "alias.remove", door.name, alias)
     await session.commit()
     return door
@@ -58,9 +58,9 @@ async def remove_alias(session: AsyncSession, actor: str, alias: str) -> Door:
 async def set_channels(
     session: AsyncSession, actor: str, name: str, channels: Iterable[str]
 ) -> tuple[Door, list[str]]:
-    door = await doors.set_channels(session, name, channels)
+    door = await door_admin.set_channels(session, name, channels)
     assert door.id is not None
-    now = await doors.door_channels(session, door.id)
+    now = await door_admin.door_channels(session, door.id)
     audit.record(session, actor, "door.channels", door.name, ", ".join(now) or "any channel")
     await session.commit()
     return door, now
@@ -68,25 +68,25 @@ async def set_channels(
 
 async def add_group(
     session: AsyncSession, actor: str, name: str, door_names: Sequence[str]
-) -> groups.GroupView:
-    view = await groups.add_group(session, name, door_names)
-    names = ", ".join(d.name for d in view.doors) or "no doors"
-    audit.record(session, actor, "group.add", view.group.name, names)
+) -> door_groups.GroupView:
+    view = await door_groups.add_group(session, name, door_names)
+    members = ", ".join(d.name for d in view.doors) or "no doors"
+    audit.record(session, actor, "group.add", view.group.name, members)
     await session.commit()
     return view
 
 
 async def remove_from_group(
     session: AsyncSession, actor: str, name: str, door_names: Sequence[str]
-) -> groups.GroupView:
-    view = await groups.remove_from_group(session, name, door_names)
+) -> door_groups.GroupView:
+    view = await door_groups.remove_from_group(session, name, door_names)
     audit.record(session, actor, "group.remove_doors", view.group.name, ", ".join(door_names))
     await session.commit()
     return view
 
 
 async def remove_group(session: AsyncSession, actor: str, name: str) -> DoorGroup:
-    group = await groups.remove_group(session, name)
+    group = await door_groups.remove_group(session, name)
     audit.record(session, actor, "group.remove", group.name)
     await session.commit()
     return group
@@ -116,7 +116,7 @@ async def sync(
     if not dry_run:
         # Written with the sync's own commit; a sync that changes nothing rolls it back.
         audit.record(session, actor, "doors.sync", "*", f"{len(locks)} devices listed")
-    return await doors.sync_doors(session, locks, dry_run=dry_run)
+    return await door_sync.sync_doors(session, locks, dry_run=dry_run)
 
 
 # -- device news (issue #5): mutes, alert channels, quiet hours ------------------------------
@@ -158,11 +158,11 @@ async def set_alert_channel(
     """Send a door's or group's device news to `channel`; None: back to the default route.
     `only` keeps the terminal's `doors alerts` from changing a group of that name, and back."""
     if only == "door":
-        target: Door | DoorGroup = await doors.existing_door(session, name)
+        target: Door | DoorGroup = await names.existing_door(session, name)
     elif only == "group":
-        group = await groups.find_group(session, name)
+        group = await names.find_group(session, name)
         if group is None:
-            raise doors.DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
+            raise names.DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
         target = group
     else:
         target = await events.door_or_group(session, name)

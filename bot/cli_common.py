@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import access, doors
+from bot import access, names
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.logs import configure
@@ -54,7 +54,7 @@ def with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return run(main())
-    except (doors.DoorError, access.AccessError) as error:
+    except (names.DoorError, access.AccessError) as error:
         raise fail(str(error)) from None
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import admin, doors
+from bot import admin, door_admin, door_sync, names
 from bot.cli_common import admin_change, fail, require_seam, settings, with_session
 from bot.cli_events import AlertChannel, DefaultFlag, alerts
 from bot.models import Door
@@ -35,8 +35,8 @@ def doors_list() -> None:
     """Every door, its device ID, aliases and channel limit."""
 
     async def work(session: AsyncSession) -> list[tuple[Door, list[str], list[str]]]:
-        rows = await doors.list_doors(session)
-        return [(d, a, await doors.door_channels(session, d.id or -1)) for d, a in rows]
+        rows = await names.list_doors(session)
+        return [(d, a, await door_admin.door_channels(session, d.id or -1)) for d, a in rows]
 
     rows = with_session(work)
     if not rows:
@@ -61,7 +61,7 @@ def doors_sync(
     config = settings()
     require_seam(config)
 
-    async def work(session: AsyncSession, actor: str) -> doors.SyncReport:
+    async def work(session: AsyncSession, actor: str) -> door_sync.SyncReport:
         async with seam_backend(
             config.seam_api_key.get_secret_value(),
             config.seam_endpoint,
@@ -90,7 +90,7 @@ def doors_rename(name: str, new_name: str) -> None:
     """Rename a door. `doors sync` keeps this name from now on, whatever Seam calls the lock."""
 
     async def work(session: AsyncSession, actor: str) -> tuple[str, str]:
-        before = await doors.find_door(session, name)
+        before = await names.find_door(session, name)
         old = before.name if before else name  # rename_door says so when there is none
         door = await admin.rename_door(session, actor, name, new_name)
         return old, door.name
@@ -129,8 +129,8 @@ def doors_channels(
     if not channel and not any_channel:
 
         async def show(session: AsyncSession) -> tuple[str, list[str]]:
-            door = await doors.existing_door(session, name)
-            return door.name, await doors.door_channels(session, door.id or -1)
+            door = await names.existing_door(session, name)
+            return door.name, await door_admin.door_channels(session, door.id or -1)
 
         door_name, now = with_session(show)
     else:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot import admin, groups
+from bot import admin, door_groups
 from bot.cli_common import admin_change, with_session
 from bot.cli_events import AlertChannel, DefaultFlag, alerts
 
@@ -15,7 +15,7 @@ groups_app = typer.Typer(
 )
 
 
-def group_line(view: groups.GroupView) -> str:
+def group_line(view: door_groups.GroupView) -> str:
     return f"{view.group.name}\t{', '.join(d.name for d in view.doors) or '(no doors)'}"
 
 
@@ -34,7 +34,7 @@ def groups_add(
 @groups_app.command("list")
 def groups_list() -> None:
     """Every group and its doors."""
-    views = with_session(groups.list_groups)
+    views = with_session(door_groups.list_groups)
     if not views:
         typer.echo('No groups yet. Add one with: lockbot groups add "Floor 2" "Front Door"')
     for view in views:

@@ -58,7 +58,7 @@ def _groups(config: Settings) -> GroupDirectory:
     would at run time; without one, nothing is known about groups."""
     if config.slack_bot_token.get_secret_value():
         from bot.runtime import slack_client
-        from bot.slack.groups import SlackGroups
+        from bot.slack.usergroups import SlackGroups
 
         return SlackGroups(slack_client(config))
     from bot.console import NoGroups

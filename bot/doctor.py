@@ -25,9 +25,9 @@ from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import Database, pending_migrations
-from bot.doors import list_doors
 from bot.ids import is_group_id, is_user_id
 from bot.models import Door, Grant
+from bot.names import list_doors
 from bot.ports import BackendError, BackendErrorKind
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
 

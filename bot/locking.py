@@ -21,14 +21,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import metrics
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.doors import door_channels, find_door
+from bot.door_admin import door_channels
 from bot.group_locks import GroupLocks
 from bot.group_locks import GroupSubmission as GroupSubmission  # re-exported: its old home
 from bot.group_locks import group_summary as group_summary
-from bot.groups import find_group, group_doors, suggest_targets
 from bot.lease import Lease
 from bot.logs import bind_request, new_request_id
 from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
+from bot.names import find_door, find_group, group_doors, suggest_targets
 from bot.ports import (
     Attempt,
     BackendError,

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from bot.doors import ListedLock
+from bot.door_sync import ListedLock
 from bot.models import LockBatch, LockRequest
 
 AttemptStatus = Literal["pending", "success", "error"]

@@ -3,7 +3,7 @@ tell the same story in the same words."""
 
 from __future__ import annotations
 
-from bot.doors import SyncReport
+from bot.door_sync import SyncReport
 
 CLI_GRANT_HINT = 'lockbot grant SUBJECT "DOOR"'
 

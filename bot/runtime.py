@@ -31,8 +31,8 @@ from bot.schedules import Limits, Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
 from bot.slack.event_notifier import SlackEventNotifier
-from bot.slack.groups import SlackGroups
 from bot.slack.notifier import SlackNotifier
+from bot.slack.usergroups import SlackGroups
 from bot.web import SEAM_PATH, Probes, SeamWebhookIntake, build_web_app
 
 log = logging.getLogger(__name__)

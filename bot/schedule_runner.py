@@ -26,11 +26,10 @@ from sqlmodel import col, select
 
 from bot import metrics
 from bot.db import Database
-from bot.doors import find_door
-from bot.groups import find_group
 from bot.leadership import Leadership
 from bot.locking import GroupSubmission, LockService, Requester
 from bot.models import Door, DoorGroup, LockBatch, LockStatus, Schedule, ScheduleRun, utcnow
+from bot.names import lookup
 from bot.scheduler import Scheduler
 from bot.schedules import when_of
 
@@ -315,9 +314,7 @@ class ScheduleRunner:
             elif schedule.group_id is not None:
                 row = await session.get(DoorGroup, schedule.group_id)
             if row is None:
-                row = await find_door(session, schedule.target) or await find_group(
-                    session, schedule.target
-                )
+                row = await lookup(session, schedule.target)
             return row.name if row else None
 
     async def _say(self, call: Any) -> None:

@@ -15,10 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import AccessPolicy
 from bot.cadence import shortest_gap
-from bot.doors import door_channels, find_door
+from bot.door_admin import door_channels
 from bot.events.wording import duration
-from bot.groups import find_group, group_doors, suggest_targets
 from bot.models import Door, DoorGroup, Schedule, utcnow
+from bot.names import Named, Unknown, covered_doors, group_doors, resolve
 from bot.when import When, parse_when
 
 ScheduleListener = Callable[[], Coroutine[Any, Any, None]]
@@ -89,14 +89,11 @@ def view(schedule: Schedule, count: int = 3) -> ScheduleView:
     return ScheduleView(schedule, when, runs)
 
 
-async def _target(session: AsyncSession, text: str) -> tuple[Door | None, DoorGroup | None]:
-    door = await find_door(session, text)
-    if door is not None:
-        return door, None
-    group = await find_group(session, text)
-    if group is not None:
-        return None, group
-    hint = await suggest_targets(session, text)
+async def _target(session: AsyncSession, text: str) -> Named:
+    found = await resolve(session, text)
+    if not isinstance(found, Unknown):
+        return found
+    hint = found.suggestions
     also = f" Did you mean {hint[0]!r}?" if hint else ""
     raise ScheduleError(f"I don't know a door or group called {text!r}.{also}")
 
@@ -189,10 +186,9 @@ class Schedules:
         """A schedule owned by `user_id`, made by `actor` (default: the owner himself); a
         terminal operator makes one for a Slack user with `--as`."""
         when = parse_when(when_text, default_timezone)
-        door, group = await _target(session, target)
-        named = door or group
-        assert named is not None and named.id is not None
-        doors = [door] if door else await group_doors(session, named.id)
+        named = await _target(session, target)
+        assert named.id is not None
+        doors = await covered_doors(session, named)
         if not doors:
             raise ScheduleError(f"{named.name} has no doors to lock yet.")
         blocked = await may_lock_all(session, self.access, user_id, doors)
@@ -207,8 +203,8 @@ class Schedules:
         await self._within_limits(session, actor or user_id, user_id, when)
         schedule = Schedule(
             target=named.name,
-            door_id=door.id if door else None,
-            group_id=group.id if group else None,
+            door_id=named.id if isinstance(named, Door) else None,
+            group_id=named.id if isinstance(named, DoorGroup) else None,
             cron=when.cron,
             timezone=when.timezone,
             channel_id=channel_id,

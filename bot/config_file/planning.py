@@ -11,7 +11,6 @@ from sqlmodel import SQLModel
 from bot.access import EVERY_DOOR
 from bot.config_file.reading import Access, Config, DoorSpec, GroupSpec
 from bot.config_file.state import State, _by_door
-from bot.doors import normalise
 from bot.models import (
     Door,
     DoorAlias,
@@ -21,6 +20,7 @@ from bot.models import (
     GroupMember,
     Permission,
 )
+from bot.names import normalise
 
 
 @dataclass(frozen=True)

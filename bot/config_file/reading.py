@@ -12,13 +12,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from bot.access import EVERY_DOOR, valid_subject
-from bot.doors import normalise, valid_name
 from bot.ids import is_channel_id
+from bot.names import normalise, valid_name
 
 SECTIONS = ("doors", "groups", "grants", "admins")
 DOOR_KEYS = ("name", "device_id", "aliases", "channels")
 GROUP_KEYS = ("name", "doors")
-# The same rule bot.doors.set_channels applies, checked here so that all problems show at once.
+# The same rule bot.door_admin.set_channels applies, checked here so that all problems show at once.
 _DEVICE_MAX = 120  # Door.device_id
 _NULL = "tag:yaml.org,2002:null"
 

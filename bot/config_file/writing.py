@@ -10,7 +10,6 @@ from bot import audit
 from bot.config_file.planning import Plan, counts_text, plan
 from bot.config_file.reading import Config
 from bot.config_file.state import load_state
-from bot.doors import DoorError, normalise
 from bot.models import (
     Door,
     DoorAlias,
@@ -21,6 +20,7 @@ from bot.models import (
     NameSource,
     Permission,
 )
+from bot.names import DoorError, normalise
 
 
 async def apply(

@@ -12,11 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.doors import DoorError, find_door, load_directory
 from bot.events.kinds import EVENT_TYPES
-from bot.groups import find_group
 from bot.ids import is_channel_id
 from bot.models import Door, DoorGroup, EventMute, GroupMember, QuietHours
+from bot.names import DoorError, Unknown, resolve
 
 
 class EventError(DoorError):
@@ -33,13 +32,10 @@ def event_type(text: str) -> str:
 
 
 async def door_or_group(session: AsyncSession, text: str) -> Door | DoorGroup:
-    door = await find_door(session, text)
-    if door is not None:
-        return door
-    group = await find_group(session, text)
-    if group is not None:
-        return group
-    hint = (await load_directory(session)).suggest(text)
+    found = await resolve(session, text)
+    if not isinstance(found, Unknown):
+        return found
+    hint = found.suggestions
     also = f" (did you mean {hint[0]!r}?)" if hint else ""
     raise EventError(
         f"no door or group is called {text!r}{also}; `lockbot doors list` and "

@@ -17,11 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import access, metrics
 from bot.access import lockable_targets
-from bot.doors import find_door
-from bot.groups import find_group
 from bot.locking import GroupSubmission, LockService, Requester, Submission
 from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus
+from bot.names import find_door, find_group
 from bot.ports import DeviceReader
 from bot.schedules import Schedules
 from bot.slack import messages, picker, views

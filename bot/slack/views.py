@@ -11,11 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import lockable_targets
 from bot.door_state import Facts, door_states, read_facts, remember
-from bot.doors import find_door, list_doors
-from bot.groups import find_group, group_doors, suggest_targets
 from bot.history import recent_requests, visible_doors
 from bot.locking import LockService
 from bot.models import Door, DoorGroup, LockRequest, LockStatus, utcnow
+from bot.names import Unknown, covered_doors, list_doors
+from bot.names import resolve as resolve_name
 from bot.ports import BackendError, BackendErrorKind, DeviceReader, DeviceState, Problem
 from bot.slack.commands import HISTORY_MAX
 from bot.slack.door_words import ago, bold, door_line
@@ -76,14 +76,12 @@ class Resolved:
     group: DoorGroup | None = None
 
 
-async def resolve(session: AsyncSession, text: str) -> Resolved | None:
-    door = await find_door(session, text)
-    if door is not None:
-        return Resolved(door.name, [door])
-    group = await find_group(session, text)
-    if group is not None and group.id is not None:
-        return Resolved(group.name, await group_doors(session, group.id), group)
-    return None
+async def resolve(session: AsyncSession, text: str) -> Resolved | Unknown:
+    found = await resolve_name(session, text)
+    if isinstance(found, Unknown):
+        return found
+    group = found if isinstance(found, DoorGroup) else None
+    return Resolved(found.name, await covered_doors(session, found), group)
 
 
 def unknown(text: str, suggestions: Sequence[str], command: str) -> str:
@@ -265,8 +263,8 @@ async def status(
     answer after the ack."""
     async with service.db.session() as session:
         found = await resolve(session, target)
-        if found is None:
-            return unknown(target, await suggest_targets(session, target), "status")
+        if isinstance(found, Unknown):
+            return unknown(target, found.suggestions, "status")
         blocked = await blocked_doors(service, session, user_id, found.doors)
     if blocked:
         return not_yours(service, "status", found, blocked)
@@ -341,9 +339,10 @@ async def history(service: LockService, user_id: str, target: str | None, limit:
         visible = await visible_doors(session, service.access, user_id)
         found: Resolved | None = None
         if target is not None:
-            found = await resolve(session, target)
-            if found is None:
-                return unknown(target, await suggest_targets(session, target), "history")
+            resolved = await resolve(session, target)
+            if isinstance(resolved, Unknown):
+                return unknown(target, resolved.suggestions, "history")
+            found = resolved
             ids = {door.id for door in found.doors if door.id is not None}
             blocked = [] if visible is None else [d for d in found.doors if d.id not in visible]
             if blocked:

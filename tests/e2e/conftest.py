@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from bot.access import grant
 from bot.config import Settings
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import LockRequest, LockStatus
 from bot.runtime import Bot
 from tests.fakes.seam_proxy import SeamProxy

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import SQLModel, col, select
 
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import (
     AuditEvent,
     Door,

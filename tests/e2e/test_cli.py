@@ -21,7 +21,7 @@ from sqlmodel import SQLModel, select
 
 from bot.access import grant
 from bot.db import Database, pending_migrations, sync_url
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import Door, DoorAlias, Grant, LockRequest, LockStatus, utcnow
 from tests.e2e.conftest import lock_rows
 from tests.fakes.seam_proxy import SeamProxy

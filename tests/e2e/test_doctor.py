@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.access import grant
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from tests.e2e.conftest import ALERTS, API_KEY, BOT_TOKEN, SIGNING_SECRET, bot_env, seed_doors
 from tests.e2e.test_cli import OURS, Cli, Result, lines, lockbot
 from tests.fakes.seam_proxy import SeamProxy

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import Door, LockRequest, LockStatus
 from bot.seam import SeamBackend, SeamLock
 from tests.e2e.test_cli import OURS, SEAM_DOWN, Cli, all_rows, lines, lockbot

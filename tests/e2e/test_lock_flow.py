@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import Door, LockStatus, utcnow
 from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, lock_rows
 from tests.fakes.seam_proxy import SeamProxy

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.models import LockStatus
 from tests.e2e.conftest import (
     BOT_TOKEN,

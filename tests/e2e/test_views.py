@@ -13,9 +13,10 @@ import pytest
 
 from bot.access import grant
 from bot.db import Database
-from bot.doors import add_door, find_door
-from bot.groups import add_group
+from bot.door_admin import add_door
+from bot.door_groups import add_group
 from bot.models import LockRequest, LockStatus, utcnow
+from bot.names import find_door
 from bot.slack.views import TEXT_MAX
 from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
 from tests.fakes.seam_proxy import SeamProxy

@@ -11,7 +11,7 @@ from bot.access import (
     valid_subject,
 )
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.ports import GroupLookupError
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot import access, doors, groups
+from bot import access, door_admin, door_groups, names
 from bot.config_file import (
     Access,
     Config,
@@ -230,7 +230,7 @@ async def test_apply_creates_everything_once_then_has_nothing_to_do(db: Database
     ]
     assert await apply_text(db, EXAMPLE) == []
     async with db.session() as s:
-        assert [(d.name, d.name_source) for d, _ in await doors.list_doors(s)] == [
+        assert [(d.name, d.name_source) for d, _ in await names.list_doors(s)] == [
             ("Back Door", "admin"),
             ("Front Door", "admin"),
         ]
@@ -240,11 +240,11 @@ async def test_apply_creates_everything_once_then_has_nothing_to_do(db: Database
             ("U0123ABCD", "Front Door"),
             ("U0ADMIN", "admin"),
         ]
-        [view] = await groups.list_groups(s)
+        [view] = await door_groups.list_groups(s)
         assert [d.name for d in view.doors] == ["Back Door", "Front Door"]
-        front = await doors.find_door(s, "main")
+        front = await names.find_door(s, "main")
         assert front is not None and front.id is not None
-        assert await doors.door_channels(s, front.id) == ["C0123LOBBY"]
+        assert await door_admin.door_channels(s, front.id) == ["C0123LOBBY"]
         events = (await s.exec(select(AuditEvent).order_by(AuditEvent.id))).all()
     assert {e.actor for e in events} == {ACTOR}
     assert [e.action for e in events][:2] == ["door.add", "door.add"]
@@ -267,7 +267,7 @@ async def test_a_door_is_matched_by_device_then_renamed_keeping_its_id_and_grant
     db: Database,
 ) -> None:
     async with db.session() as s:
-        door = await doors.add_door(s, "Front", "dev1")
+        door = await door_admin.add_door(s, "Front", "dev1")
         door.name_source = NameSource.SEAM.value
         door.seam_name = "Front"
         door.missing_at = datetime(2026, 1, 1, tzinfo=UTC)
@@ -300,8 +300,8 @@ async def test_a_door_is_matched_by_device_then_renamed_keeping_its_id_and_grant
 
 async def test_shared_device_ids_fall_back_to_names(db: Database) -> None:
     async with db.session() as s:
-        a = await doors.add_door(s, "Gate A", "shared")
-        b = await doors.add_door(s, "Gate B", "shared")
+        a = await door_admin.add_door(s, "Gate A", "shared")
+        b = await door_admin.add_door(s, "Gate B", "shared")
         await s.commit()
     changes = await apply_text(
         db,
@@ -343,7 +343,7 @@ async def test_doors_may_swap_names_and_aliases_may_move(db: Database) -> None:
         "- alias South: lobby",
     ]
     async with db.session() as s:
-        found = await doors.find_door(s, "lobby")
+        found = await names.find_door(s, "lobby")
         assert found is not None and (found.name, found.device_id) == ("North", "d2")
 
 
@@ -369,7 +369,7 @@ async def test_what_the_file_leaves_out_is_removed_and_shown(db: Database) -> No
         "- admin U0ADMIN",
     ]
     async with db.session() as s:
-        assert [d.name for d, _ in await doors.list_doors(s)] == ["Front Door"]
+        assert [d.name for d, _ in await names.list_doors(s)] == ["Front Door"]
         assert (await s.exec(select(DoorAlias))).all() == []
         assert (await s.exec(select(DoorChannel))).all() == []
         assert (await s.exec(select(DoorGroup))).all() == []
@@ -459,9 +459,9 @@ async def test_awkward_names_survive_export(db: Database) -> None:
     names = ["Floor: 2", "123", "yes", "Café #1", "[Annex]", "- dash", "O'Brien's, too"]
     async with db.session() as s:
         for i, name in enumerate(names):
-            await doors.add_door(s, name, f"dev{i}")
+            await door_admin.add_door(s, name, f"dev{i}")
         await access.grant(s, "U1", names[0])
-        await groups.add_group(s, "null", names[1:3])
+        await door_groups.add_group(s, "null", names[1:3])
         await s.commit()
     text = await exported(db)
     config = parse(text, "e.yml")
@@ -476,9 +476,9 @@ _name_chars = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
 @given(st.text(_name_chars, min_size=1, max_size=30))
 def test_any_door_name_round_trips_through_export(name: str) -> None:
     name = " ".join(name.split())
-    if doors.valid_name(name) is not None:
+    if names.valid_name(name) is not None:
         return
-    door = Door(id=1, name=name, key=doors.normalise(name), device_id="d1")
+    door = Door(id=1, name=name, key=names.normalise(name), device_id="d1")
     config = parse(render(State([door], [], [], [], [], [], [])), "e.yml")
     assert config.doors == (DoorSpec(name, "d1"),)
     assert plan(config, State([door], [], [], [], [], [], [])).changes == []

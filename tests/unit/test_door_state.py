@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.db import Database
+from bot.door_admin import add_door
 from bot.door_state import (
     OWN_LOCK_WINDOW,
     DoorState,
@@ -18,7 +19,6 @@ from bot.door_state import (
     read_facts,
     remember,
 )
-from bot.doors import add_door
 from bot.events.facts import facts_of
 from bot.models import Door, LockRequest, LockStatus, utcnow
 from bot.ports import DeviceEvent, DeviceState

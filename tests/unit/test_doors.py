@@ -1,17 +1,16 @@
 import pytest
 
 from bot.db import Database
-from bot.doors import (
+from bot.door_admin import add_door, remove_door
+from bot.models import Door, DoorAlias
+from bot.names import (
     Directory,
     DoorError,
-    add_door,
     list_doors,
     load_directory,
     normalise,
-    remove_door,
     valid_name,
 )
-from bot.models import Door, DoorAlias
 
 
 @pytest.mark.parametrize(

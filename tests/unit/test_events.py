@@ -16,7 +16,6 @@ from sqlmodel import col, select
 from bot import admin
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.doors import DoorError
 from bot.events import EventRelay, is_quiet, parse_hours
 from bot.locking import LockService, Requester, Submission, Timing
 from bot.models import (
@@ -30,6 +29,7 @@ from bot.models import (
     ScheduleRun,
     SeamEvent,
 )
+from bot.names import DoorError
 from bot.ports import Attempt, DeviceEvent, MessageRef, Progress
 from bot.scheduler import Scheduler
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.access import AccessPolicy, grant
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.history import last_outcomes, recent_requests, visible_doors
 from bot.models import LockRequest, LockStatus, utcnow
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.access import AccessPolicy, grant
 from bot.db import Database
-from bot.doors import add_door
+from bot.door_admin import add_door
 from bot.locking import LockService, Requester, Timing
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress

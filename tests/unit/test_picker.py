@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.access import Lockable
-from bot.groups import GroupView
+from bot.door_groups import GroupView
 from bot.models import Door, DoorGroup
 from bot.slack import picker
 

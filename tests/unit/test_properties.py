@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.doors import Directory, normalise
 from bot.models import Door, DoorAlias, LockRequest, LockStatus
+from bot.names import Directory, normalise
 from bot.slack import messages
 from bot.slack.commands import MAX_TEXT, Command, Help, Invalid, Lock, Pick, clean, parse
 from bot.text import escape

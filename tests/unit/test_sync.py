@@ -12,19 +12,17 @@ import pytest
 from seam.resources.device import Device
 from sqlmodel import select
 
-import bot.doors as doors_module
+import bot.door_sync as door_sync_module
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.doors import (
-    DoorError,
+from bot.door_admin import add_door
+from bot.door_sync import (
     DoorRef,
     Duplicate,
     KeptName,
     Renamed,
-    add_door,
     base_name,
     clean_name,
-    normalise,
     plan_sync,
     sync_doors,
     unique_names,
@@ -32,6 +30,7 @@ from bot.doors import (
 )
 from bot.locking import LockService, Requester
 from bot.models import Door, LockRequest, LockStatus, NameSource
+from bot.names import DoorError, normalise
 from bot.ports import BackendError, BackendErrorKind
 from bot.scheduler import Scheduler
 from bot.seam import SeamBackend, SeamLock, device_name, is_lock
@@ -282,12 +281,12 @@ async def test_a_clash_with_another_writer_says_to_sync_again(
         await add_door(s, SMART, "elsewhere")
         await s.commit()
     # Plan as if that door had not been there yet, as when it is added between plan and commit.
-    real = doors_module.plan_sync
+    real = door_sync_module.plan_sync
 
     def stale(doors: list[Door], *rest: Any) -> Any:
         return real([d for d in doors if d.name != SMART], *rest)
 
-    monkeypatch.setattr(doors_module, "plan_sync", stale)
+    monkeypatch.setattr(door_sync_module, "plan_sync", stale)
     async with db.session() as s:
         with pytest.raises(DoorError, match="nothing was written, run `lockbot doors sync` again"):
             await sync_doors(s, [lock("n1")])

@@ -18,7 +18,7 @@ The package, by what each module holds:
 - `parsing`: the words of a command, and the IDs in Slack's mentions (`InputError`).
 - `wording`: how answers are worded, and cut to fit one Slack message.
 - `subcommands`: the `SUBCOMMANDS` table and the `sub` decorator that fills it.
-- `doors`, `groups`, `grants`, `sync`, `audit`, `news`: the subcommands, by topic.
+- `doors`, `group_commands`, `grants`, `sync`, `audit`, `news`: the subcommands, by topic.
 - `help`: the help text, built from the table.
 """
 
@@ -26,7 +26,7 @@ The package, by what each module holds:
 # in that order: keep it the order of the help, not the alphabet's.
 # isort: off
 from bot.slack.admin import doors
-from bot.slack.admin import groups
+from bot.slack.admin import group_commands
 from bot.slack.admin import grants
 from bot.slack.admin import sync
 from bot.slack.admin import audit
@@ -76,7 +76,7 @@ __all__ = [
     "doors",
     "fit",
     "grants",
-    "groups",
+    "group_commands",
     "help_text",
     "names",
     "news",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import access, doors
+from bot import access, names
 from bot.locking import LockService
 from bot.models import Grant, Permission
 from bot.ports import DeviceReader
@@ -72,7 +72,7 @@ async def run_admin(
         return await spec.run(Context(service, devices, user_id, default_timezone), rest)
     except InputError as error:
         return warning(str(error))
-    except (doors.DoorError, access.AccessError) as error:
+    except (names.DoorError, access.AccessError) as error:
         return domain_error(error)
     except sa.exc.IntegrityError:
         log.warning("/lock admin %s by %s lost a race with another change", spec.name, user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import admin, doors
+from bot import admin, door_admin, names
 from bot.models import DoorChannel
 from bot.slack.admin.parsing import InputError, channel_id
 from bot.slack.admin.subcommands import Context, sub
@@ -24,7 +24,7 @@ async def _channels_by_door(session: AsyncSession) -> dict[int, list[str]]:
 @sub("doors", "doors", "every door, with its aliases, channels and Seam status", "Doors")
 async def _doors(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.session() as session:
-        rows = await doors.list_doors(session)
+        rows = await names.list_doors(session)
         channels = await _channels_by_door(session)
     if not rows:
         return (
@@ -75,7 +75,7 @@ async def _add_door(ctx: Context, args: list[str]) -> str:
 async def _rename(ctx: Context, args: list[str]) -> str:
     name, new_name = args
     async with ctx.service.db.writing() as session:
-        before = await doors.find_door(session, name)
+        before = await names.find_door(session, name)
         old = before.name if before else name  # admin.rename_door says so when there is none
         door = await admin.rename_door(session, ctx.actor, name, new_name)
     return f"✅ {bold(old)} is now {bold(door.name)}."
@@ -123,9 +123,9 @@ async def _channels(ctx: Context, args: list[str]) -> str:
     name, *given = args
     if not given:
         async with ctx.service.db.session() as session:
-            door = await doors.existing_door(session, name)
+            door = await names.existing_door(session, name)
             assert door.id is not None
-            now = await doors.door_channels(session, door.id)
+            now = await door_admin.door_channels(session, door.id)
         if not now:
             return f"🌐 {bold(door.name)} may be locked from any channel."
         return f"📍 {bold(door.name)} may be locked only from {channel_list(now)}."

@@ -1,4 +1,5 @@
-"""Door groups: several doors locked with one name (`/lock floor 2`)."""
+"""Door groups: several doors locked with one name (`/lock floor 2`): made, changed, removed
+and listed here; found by name, with their doors, in bot.names."""
 
 from __future__ import annotations
 
@@ -8,48 +9,23 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.doors import (
+from bot.models import Door, DoorGroup, GroupMember
+from bot.names import (
     DoorError,
-    closest,
     find_door,
+    find_group,
+    group_doors,
     load_directory,
     name_taken,
     normalise,
     valid_name,
 )
-from bot.models import Door, DoorGroup, GroupMember
 
 
 @dataclass(frozen=True)
 class GroupView:
     group: DoorGroup
     doors: list[Door]
-
-
-async def find_group(session: AsyncSession, text: str) -> DoorGroup | None:
-    key = normalise(text)
-    if not key:
-        return None
-    return (await session.exec(select(DoorGroup).where(col(DoorGroup.key) == key))).first()
-
-
-async def suggest_targets(session: AsyncSession, text: str, limit: int = 5) -> list[str]:
-    """Door and group names close to `text`, best first."""
-    directory = await load_directory(session)
-    names = {key: door.name for key, door in directory.by_key.items()}
-    names |= {g.key: g.name for g in (await session.exec(select(DoorGroup))).all()}
-    return closest(text, names, limit)
-
-
-async def group_doors(session: AsyncSession, group_id: int) -> list[Door]:
-    """The group's doors as they are now, by name."""
-    query = (
-        select(Door)
-        .join(GroupMember, col(GroupMember.door_id) == col(Door.id))
-        .where(col(GroupMember.group_id) == group_id)
-        .order_by(col(Door.key))
-    )
-    return list((await session.exec(query)).all())
 
 
 async def _doors_named(session: AsyncSession, names: Sequence[str]) -> list[Door]:

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import GroupLookupError
-from bot.slack.groups import SlackGroups
+from bot.slack.usergroups import SlackGroups
 from tests.fakes.slack_api import TEST_TOKEN, FakeSlack
 
 CALL = "usergroups.users.list"

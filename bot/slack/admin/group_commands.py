@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import admin, groups
+from bot import admin, door_groups
 from bot.slack.admin.subcommands import Context, sub
 from bot.slack.admin.wording import PREFIX, bold, fit, names
 
@@ -10,7 +10,7 @@ from bot.slack.admin.wording import PREFIX, bold, fit, names
 @sub("groups", "groups", "every group and its doors", "Groups")
 async def _groups(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.session() as session:
-        views = await groups.list_groups(session)
+        views = await door_groups.list_groups(session)
     if not views:
         return (
             "🗂️ No groups yet. Make one with "
@@ -24,7 +24,7 @@ async def _groups(ctx: Context, args: list[str]) -> str:
     return fit(f"🗂️ *{count}*", lines, "`lockbot groups list` shows them all.")
 
 
-def _members(view: groups.GroupView) -> str:
+def _members(view: door_groups.GroupView) -> str:
     listed = names([d.name for d in view.doors]) or "no doors"
     return f"{bold(view.group.name)} has {listed}."
 
