@@ -19,7 +19,7 @@ from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.event_intake import EventHandler, EventPoller
-from bot.events import EventRelay
+from bot.events import Attempts, EventRelay, NoiseControl, Router, Teller, UnexpectedUnlocks
 from bot.leadership import leadership_for
 from bot.lease import Lease
 from bot.locking import LockService, Timing
@@ -156,13 +156,14 @@ class Bot:
             ),
         )
         # Seam events (#5): one relay, fed by the webhook or, without one, by the poller.
+        tell = Teller(SlackEventNotifier(self.client))
         self.relay: EventHandler = EventRelay(
             self.runtime.db,
-            self.runtime.service,
-            SlackEventNotifier(self.client),
-            default_channel=settings.alert_channel,
-            flap_minutes=settings.flap_minutes,
-            locked_hours=settings.locked_hours,
+            Attempts(self.runtime.db, self.runtime.service),
+            Router(settings.alert_channel),
+            NoiseControl(self.runtime.db, tell, flap=timedelta(minutes=settings.flap_minutes)),
+            UnexpectedUnlocks(timedelta(hours=settings.locked_hours)),
+            tell,
         )
         self.seam_webhook = self._seam_webhook(settings)
         self.poller: EventPoller | None = None

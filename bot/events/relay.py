@@ -1,54 +1,47 @@
-"""EventRelay: claim each event once by its id, then settle the lock request waiting on it or
-tell its device news. The device news parts are its bases, by topic (routing, notices,
-unexpected)."""
+"""EventRelay: the one handler for Seam events, from the parts it is handed.
+
+Each event is claimed once by its id, its facts about the lock are kept, then it settles the
+lock request waiting on it, or its device news is routed, put through noise control and told."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 
 from bot.db import Database
 from bot.door_state import remember
+from bot.events.attempts import Attempts
 from bot.events.facts import facts_of
-from bot.events.kinds import EVENT_TYPES, LOCK_FAILED, LOCK_SUCCEEDED
-from bot.events.routing import Routing
-from bot.models import LockRequest, LockStatus, SeamEvent, utcnow
-from bot.ports import DeviceEvent, EventNotifier
-
-if TYPE_CHECKING:
-    from bot.locking import LockService
+from bot.events.kinds import EVENT_TYPES, LOCK_FAILED, LOCK_SUCCEEDED, UNLOCKED
+from bot.events.noise import NoiseControl
+from bot.events.routing import Router
+from bot.events.telling import Teller
+from bot.events.unexpected import UnexpectedUnlocks
+from bot.events.wording import locked_text, tampered_text, unlocked_text
+from bot.models import SeamEvent, utcnow
+from bot.ports import DeviceEvent
 
 log = logging.getLogger(__name__)
 
 
-class EventRelay(Routing):
-    def __init__(
-        self,
-        db: Database,
-        service: LockService,
-        notifier: EventNotifier,
-        *,
-        default_channel: str = "",
-        flap_minutes: float = 10.0,
-        locked_hours: float = 8.0,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.db = db
-        self.service = service
-        self.notifier = notifier
-        self.default_channel = default_channel
-        self.flap = timedelta(minutes=flap_minutes)
-        self.locked = timedelta(hours=locked_hours)
-        self.clock = clock
-        # The webhook and the poller can hand us two events of one device at once; the notices
-        # they both read and rewrite need them one after the other.
-        self._devices: dict[str, asyncio.Lock] = {}
+@dataclass(eq=False)  # it holds state (the device locks): equal only to itself
+class EventRelay:
+    db: Database
+    attempts: Attempts
+    router: Router
+    noise: NoiseControl
+    unexpected: UnexpectedUnlocks
+    tell: Teller
+    clock: Callable[[], datetime] = field(default=utcnow, kw_only=True)
+    # The webhook and the poller can hand us two events of one device at once; the notices
+    # they both read and rewrite need them one after the other.
+    _devices: dict[str, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
 
     async def handle(self, event: DeviceEvent, via: str) -> str:
         """Handle one event once (its id is the dedupe key); returns what was done with it:
@@ -58,7 +51,7 @@ class EventRelay(Routing):
             log.info("seam event %s (%s) via %s: duplicate", event.event_id, event.event_type, via)
             return "duplicate"
         try:
-            outcome = await self._dispatch(event)
+            outcome = await self._handle_claimed(event)
         except Exception:
             log.exception("seam event %s (%s): handling failed", event.event_id, event.event_type)
             outcome = "error"
@@ -96,47 +89,53 @@ class EventRelay(Routing):
             return False  # the other way in (or an earlier poll) got it first
         return True
 
-    async def _dispatch(self, event: DeviceEvent) -> str:
-        if event.event_type in (LOCK_SUCCEEDED, LOCK_FAILED):
-            return await self._attempt(event)
-        if event.event_type not in EVENT_TYPES or not event.device_id:
-            return "ignored"
-        if (facts := facts_of(event)) is not None:
+    async def _handle_claimed(self, event: DeviceEvent) -> str:
+        device_id = event.device_id
+        if device_id and (facts := facts_of(event)) is not None:
             # Kept whatever becomes of the news (muted, quiet hours, a door added later).
-            await remember(self.db, [(event.device_id, facts)])
-        lock = self._devices.setdefault(event.device_id, asyncio.Lock())
-        async with lock:
-            return await self._device_news(event, event.device_id)
-
-    # -- attempt outcomes --------------------------------------------------------------------
-
-    async def _attempt(self, event: DeviceEvent) -> str:
-        if not event.action_attempt_id:
+            await remember(self.db, [(device_id, facts)])
+        if event.event_type in (LOCK_SUCCEEDED, LOCK_FAILED):
+            return await self.attempts.settle(event)
+        if event.event_type not in EVENT_TYPES or not device_id:
             return "ignored"
+        async with self._devices.setdefault(device_id, asyncio.Lock()):
+            return await self._device_news(event, device_id)
+
+    async def _device_news(self, event: DeviceEvent, device_id: str) -> str:
         async with self.db.session() as session:
-            query = select(LockRequest.id).where(
-                col(LockRequest.action_attempt_id) == event.action_attempt_id,
-                col(LockRequest.status) == LockStatus.PENDING,
-            )
-            request_ids = list((await session.exec(query)).all())
-        settled = False
-        for request_id in request_ids:
-            assert request_id is not None
-            if event.event_type == LOCK_SUCCEEDED:
-                row = await self.service.settle(request_id, LockStatus.LOCKED)
-            elif not event.error_type:
-                # A polled failure comes without its error (the SDK's event class drops it);
-                # one read of the attempt has it, and that read settles the request itself.
-                await self.service.poll(request_id, 0)
-                row = await self.service.load(request_id)
-                row = row if row is not None and row.status.final else None
-            else:
-                row = await self.service.settle(
-                    request_id,
-                    LockStatus.FAILED,
-                    event.error_type or "unknown_error",
-                    event.error_message or "Seam reported an error without details",
+            route = await self.router.route(session, device_id)
+            if route is None:
+                return "ignored"  # a lock Seam knows and lockbot does not
+            held = await self.noise.held(session, event, device_id, route)
+            if held is not None:
+                return held
+            if route.channel is None:
+                log.warning(
+                    "no channel for %s news of %s: set LOCKBOT_ALERT_CHANNEL, or "
+                    "`lockbot doors alerts`",
+                    event.event_type,
+                    route.name,
                 )
-            # None: the poll (or the sweeper) wrote the outcome first and has told it.
-            settled = settled or row is not None
-        return "settled" if settled else "ignored"
+                return "ignored"
+            quiet = await self.noise.quiet(session, route.channel)
+            unexpected = None
+            if event.event_type == UNLOCKED:
+                unexpected = await self.unexpected.warning(session, event, route.door)
+        name, where = route.name, route.channel
+        match event.event_type:
+            case "device.tampered":
+                return await self.tell.post(where, tampered_text(name))
+            case "lock.unlocked":
+                if unexpected is not None:
+                    return await self.tell.post(where, unexpected)
+                if quiet:
+                    return "suppressed"
+                return await self.tell.post(where, unlocked_text(name, event.method))
+            case "lock.locked":
+                if quiet:
+                    return "suppressed"
+                return await self.tell.post(where, locked_text(name, event.method))
+            case "device.low_battery" | "device.battery_status_changed":
+                return await self.noise.battery(event, device_id, name, where, quiet)
+            case _:
+                return await self.noise.connection(event, device_id, name, where, quiet)

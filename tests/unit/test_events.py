@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,16 @@ from sqlmodel import col, select
 from bot import admin
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.events import EventRelay, is_quiet, parse_hours
+from bot.events import (
+    Attempts,
+    EventRelay,
+    NoiseControl,
+    Router,
+    Teller,
+    UnexpectedUnlocks,
+    is_quiet,
+    parse_hours,
+)
 from bot.locking import LockService, Requester, Submission, Timing
 from bot.models import (
     AuditEvent,
@@ -32,6 +40,7 @@ from bot.models import (
 from bot.names import DoorError
 from bot.ports import Attempt, DeviceEvent, MessageRef, Progress
 from bot.scheduler import Scheduler
+from tests.support.doubles import NoGroups
 
 ACTOR = "cli:test"
 DEFAULT = "CDEFAULT"
@@ -110,11 +119,6 @@ class Clock:
         return self.now
 
 
-class NoGroups:
-    async def members(self, group_id: str) -> frozenset[str]:
-        return frozenset()
-
-
 _ids = itertools.count(1)
 
 
@@ -139,14 +143,6 @@ class World:
 
 
 @pytest.fixture
-async def scheduler() -> AsyncIterator[Scheduler]:
-    jobs = Scheduler()
-    jobs.start()
-    yield jobs
-    jobs.shutdown()
-
-
-@pytest.fixture
 async def world(db: Database, scheduler: Scheduler) -> World:
     async with db.session() as s:
         await admin.add_door(s, ACTOR, "Front Door", "dev-front")
@@ -158,8 +154,15 @@ async def world(db: Database, scheduler: Scheduler) -> World:
     service = LockService(
         db, seam, notes, scheduler, AccessPolicy({"U1"}, NoGroups()), SLOW_POLL, rate_limit=0
     )
+    tell = Teller(slack)
     relay = EventRelay(
-        db, service, slack, default_channel=DEFAULT, flap_minutes=10, locked_hours=8, clock=clock
+        db,
+        Attempts(db, service),
+        Router(DEFAULT),
+        NoiseControl(db, tell, flap=timedelta(minutes=10), clock=clock),
+        UnexpectedUnlocks(timedelta(hours=8)),
+        tell,
+        clock=clock,
     )
     return World(db, relay, slack, clock, service, seam, notes)
 
@@ -221,7 +224,7 @@ async def test_unknown_devices_types_and_a_missing_channel_are_ignored(
         event("device.added"),
         event("action_attempt.unlock_door.succeeded", action_attempt_id="aa-x"),
     ) == ["ignored"] * 4
-    world.relay.default_channel = ""
+    world.relay.router.default_channel = ""
     assert await world.handle(event("device.tampered")) == ["ignored"]
     assert world.slack.posts == []
     assert "no channel for device.tampered news of Front Door" in caplog.text

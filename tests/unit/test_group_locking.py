@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,10 +13,11 @@ from bot import admin
 from bot.access import AccessPolicy
 from bot.db import Database
 from bot.locking import GroupSubmission, LockService, Requester, Submission, Timing, group_summary
-from bot.models import Door, LockBatch, LockRequest, LockStatus, utcnow
-from bot.ports import Attempt, MessageRef, Progress
+from bot.models import Door, LockRequest, LockStatus, utcnow
+from bot.ports import Attempt
 from bot.recovery import Recovery
 from bot.scheduler import Scheduler
+from tests.support.doubles import NoGroups, Recorder
 from tests.support.leases import lapse_leases
 
 FAST = Timing(timeout_s=2.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.05)
@@ -42,46 +42,6 @@ class Devices:
         if device in self.held:
             return Attempt(attempt_id, "pending")
         return self.outcomes.get(device, Attempt(attempt_id, "success"))
-
-
-@dataclass
-class Recorder:
-    lines: list[tuple[str, str | None, LockStatus]] = field(default_factory=list)
-    summaries: list[LockBatch] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def started(self, request: LockRequest) -> MessageRef | None:
-        return MessageRef("C1", "1.1") if request.batch_id is None else None
-
-    async def progress(self, request: LockRequest, step: Progress) -> None:
-        pass
-
-    async def finished(self, request: LockRequest) -> None:
-        self.lines.append(("door", request.door_name, request.status))
-
-    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
-        for follower in followers:
-            await self.finished(follower)
-
-    async def group_started(self, batch: LockBatch, members: list[LockRequest]) -> MessageRef:
-        return MessageRef("C1", "9.9")
-
-    async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
-        self.summaries.append(batch)
-        self.done.set()
-
-
-class NoGroups:
-    async def members(self, group_id: str) -> frozenset[str]:
-        return frozenset()
-
-
-@pytest.fixture
-async def scheduler() -> AsyncIterator[Scheduler]:
-    jobs = Scheduler()
-    jobs.start()
-    yield jobs
-    jobs.shutdown()
 
 
 @pytest.fixture

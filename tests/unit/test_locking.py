@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -15,10 +14,11 @@ from bot.db import Database
 from bot.door_admin import add_door
 from bot.locking import LockService, Requester, Timing
 from bot.models import LockRequest, LockStatus, utcnow
-from bot.ports import Attempt, BackendError, BackendErrorKind, MessageRef, Progress
+from bot.ports import Attempt, BackendError, BackendErrorKind
 from bot.recovery import Recovery
 from bot.scheduler import Scheduler
 from bot.slack.messages import FOLLOWERS_NAMED, followers_final
+from tests.support.doubles import NoGroups, Recorder
 from tests.support.leases import lapse_leases
 
 FAST = Timing(timeout_s=1.0, poll_first_s=0.02, poll_backoff=1.5, poll_max_s=0.1)
@@ -46,42 +46,8 @@ class ScriptedSeam:
         return self._next()
 
 
-@dataclass
-class Recorder:
-    events: list[tuple[str, LockStatus, str | None]] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def started(self, request: LockRequest) -> MessageRef | None:
-        self.events.append(("started", request.status, None))
-        return MessageRef("C1", "111.222")
-
-    async def progress(self, request: LockRequest, step: Progress) -> None:
-        self.events.append(("progress", request.status, step.value))
-
-    async def finished(self, request: LockRequest) -> None:
-        self.events.append(("finished", request.status, request.error_type))
-        self.done.set()
-
-    async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
-        for follower in followers:
-            await self.finished(follower)
-
-
-class NoGroups:
-    async def members(self, group_id: str) -> frozenset[str]:
-        return frozenset()
-
-
 PENDING, SUCCESS = Attempt("aa-1", "pending"), Attempt("aa-1", "success")
 OFFLINE = Attempt("aa-1", "error", "device_offline", "Device is offline")
-
-
-@pytest.fixture
-async def scheduler() -> AsyncIterator[Scheduler]:
-    jobs = Scheduler()
-    jobs.start()
-    yield jobs
-    jobs.shutdown()
 
 
 async def make_service(

@@ -35,7 +35,8 @@ from bot.ports import BackendError, BackendErrorKind
 from bot.scheduler import Scheduler
 from bot.seam import SeamBackend, SeamLock, device_name, is_lock
 from bot.slack import messages
-from tests.unit.test_locking import FAST, NoGroups, Recorder, ScriptedSeam
+from tests.support.doubles import NoGroups, Recorder
+from tests.unit.test_locking import FAST, ScriptedSeam
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SMART = "Smart Device"
