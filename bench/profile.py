@@ -92,7 +92,7 @@ def analyse(raw: str, top: int = 15) -> dict[str, Any]:
 
 
 # Frames every sample has (the CLI, the event loop, threads): no news in a top list.
-_PLUMBING = r"\((asyncio/|typer/|<frozen runpy>|threading\.py|bot/cli\.py|bot/__main__\.py)"
+_PLUMBING = r"\((asyncio/|typer/|<frozen runpy>|threading\.py|bot/cli/|bot/__main__\.py)"
 
 
 def _strip_line(frame: str) -> str:

@@ -85,9 +85,9 @@ def test_wrk_script_is_signed_for_bolt() -> None:
 
 def test_profile_stacks_are_summed() -> None:
     raw = (
-        "main (bot/cli.py:1);LockService.submit (bot/locking.py:9);"
+        "main (bot/cli/root.py:1);LockService.submit (bot/locking.py:9);"
         "Connection._execute (aiosqlite/core.py:158) 3\n"
-        "main (bot/cli.py:1);build_app.<locals>.handle (bot/slack/app.py:5) 1\n"
+        "main (bot/cli/root.py:1);build_app.<locals>.handle (bot/slack/app.py:5) 1\n"
     )
     result = profile.analyse(raw)
     stages = dict(result["stages"])

@@ -581,7 +581,7 @@ async def test_a_claim_whose_lock_was_recorded_is_adopted_and_resumed(
 def test_the_cli_adds_lists_pauses_and_removes_as_an_admin_operator(
     world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli_schedules import schedules_app
+    from bot.cli.scheduled_lock_commands import schedules_app
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("LOCKBOT_TIMEZONE", "Europe/Berlin")

@@ -17,8 +17,8 @@ AUDIT_MAX = 50
     "audit 20",
     f"the last N changes, who made them and when (default {AUDIT_DEFAULT}, at most {AUDIT_MAX})",
     "Seam and audit",
-    0,
-    1,
+    min_args=0,
+    max_args=1,
 )
 async def _audit(ctx: Context, args: list[str]) -> str:
     limit = AUDIT_DEFAULT

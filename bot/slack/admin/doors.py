@@ -50,8 +50,8 @@ async def _doors(ctx: Context, args: list[str]) -> str:
     'add-door "Front Door" DEVICE_ID main',
     f"add a door by its Seam device ID, with any aliases (`{PREFIX} sync` imports them all)",
     "Doors",
-    2,
-    None,
+    min_args=2,
+    max_args=None,
 )
 async def _add_door(ctx: Context, args: list[str]) -> str:
     name, device_id, *aliases = args
@@ -69,8 +69,8 @@ async def _add_door(ctx: Context, args: list[str]) -> str:
     'rename "Front Door" "Main Entrance"',
     "rename a door; `sync` keeps this name from now on",
     "Doors",
-    2,
-    2,
+    min_args=2,
+    max_args=2,
 )
 async def _rename(ctx: Context, args: list[str]) -> str:
     name, new_name = args
@@ -81,7 +81,7 @@ async def _rename(ctx: Context, args: list[str]) -> str:
     return f"✅ {bold(old)} is now {bold(door.name)}."
 
 
-@sub("alias", 'alias "Front Door" main', "another name for a door", "Doors", 2, 2)
+@sub("alias", 'alias "Front Door" main', "another name for a door", "Doors", min_args=2, max_args=2)
 async def _alias(ctx: Context, args: list[str]) -> str:
     name, alias = args
     async with ctx.service.db.writing() as session:
@@ -89,7 +89,7 @@ async def _alias(ctx: Context, args: list[str]) -> str:
     return f"✅ {bold(alias.strip())} now means {bold(door.name)}."
 
 
-@sub("unalias", "unalias main", "drop an alias", "Doors", 1, 1, joins=True)
+@sub("unalias", "unalias main", "drop an alias", "Doors", min_args=1, max_args=1, joins=True)
 async def _unalias(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
         door = await admin.remove_alias(session, ctx.actor, args[0])
@@ -101,8 +101,8 @@ async def _unalias(ctx: Context, args: list[str]) -> str:
     'remove-door "Front Door"',
     "remove a door with its aliases and grants; its lock history stays",
     "Doors",
-    1,
-    1,
+    min_args=1,
+    max_args=1,
     joins=True,
 )
 async def _remove_door(ctx: Context, args: list[str]) -> str:
@@ -116,8 +116,8 @@ async def _remove_door(ctx: Context, args: list[str]) -> str:
     'channels "Front Door" #lobby #security',
     "lock a door only from these channels (`any` lifts the limit; none shows it)",
     "Doors",
-    1,
-    None,
+    min_args=1,
+    max_args=None,
 )
 async def _channels(ctx: Context, args: list[str]) -> str:
     name, *given = args

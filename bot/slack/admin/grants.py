@@ -53,8 +53,8 @@ async def _grant_or_revoke(ctx: Context, args: list[str], *, give: bool) -> str:
     "let a person or user group lock a door, a group or `*` (every door), or make them "
     "an admin: `grant @someone admin`",
     "Access",
-    2,
-    2,
+    min_args=2,
+    max_args=2,
 )
 async def _grant(ctx: Context, args: list[str]) -> str:
     return await _grant_or_revoke(ctx, args, give=True)
@@ -65,8 +65,8 @@ async def _grant(ctx: Context, args: list[str]) -> str:
     'revoke @team "Floor 2"',
     "take a grant back, likewise (`revoke @someone admin`)",
     "Access",
-    2,
-    2,
+    min_args=2,
+    max_args=2,
 )
 async def _revoke(ctx: Context, args: list[str]) -> str:
     return await _grant_or_revoke(ctx, args, give=False)

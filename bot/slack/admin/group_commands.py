@@ -34,8 +34,8 @@ def _members(view: door_groups.GroupView) -> str:
     'add-group "Floor 2" "Front Door" "Back Door"',
     "make a group, or add doors to one; `/lock floor 2` then locks them all",
     "Groups",
-    1,
-    None,
+    min_args=1,
+    max_args=None,
 )
 async def _add_group(ctx: Context, args: list[str]) -> str:
     name, *members = args
@@ -49,8 +49,8 @@ async def _add_group(ctx: Context, args: list[str]) -> str:
     'ungroup "Floor 2" "Back Door"',
     "take doors out of a group (the doors stay)",
     "Groups",
-    2,
-    None,
+    min_args=2,
+    max_args=None,
 )
 async def _ungroup(ctx: Context, args: list[str]) -> str:
     name, *members = args
@@ -64,8 +64,8 @@ async def _ungroup(ctx: Context, args: list[str]) -> str:
     'remove-group "Floor 2"',
     "remove a group and its grants; its doors stay",
     "Groups",
-    1,
-    1,
+    min_args=1,
+    max_args=1,
     joins=True,
 )
 async def _remove_group(ctx: Context, args: list[str]) -> str:

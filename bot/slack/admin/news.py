@@ -24,8 +24,8 @@ def _news_of(target: Door | DoorGroup) -> str:
     "stop one kind of device news for a door or group: "
     + ", ".join(f"`{kind}`" for kind in events.EVENT_TYPES),
     "Device news",
-    2,
-    2,
+    min_args=2,
+    max_args=2,
 )
 async def _mute(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
@@ -35,7 +35,14 @@ async def _mute(ctx: Context, args: list[str]) -> str:
     return f"🔇 No more `{kind}` news from {_news_of(target)}."
 
 
-@sub("unmute", 'unmute "Floor 2" lock.unlocked', "tell that news again", "Device news", 2, 2)
+@sub(
+    "unmute",
+    'unmute "Floor 2" lock.unlocked',
+    "tell that news again",
+    "Device news",
+    min_args=2,
+    max_args=2,
+)
 async def _unmute(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
         target, kind, removed = await admin.unmute_event(session, ctx.actor, args[0], args[1])
@@ -67,8 +74,8 @@ async def _mutes(ctx: Context, args: list[str]) -> str:
     "where a door's or group's device news goes (`default`: its group's channel, else the "
     "bot's alert channel; none shows it)",
     "Device news",
-    1,
-    2,
+    min_args=1,
+    max_args=2,
 )
 async def _alerts(ctx: Context, args: list[str]) -> str:
     if len(args) == 1:
@@ -105,8 +112,8 @@ def _quiet_line(row: QuietHours) -> str:
     "quiet hours for a channel: only tampering and unexpected unlocks are posted then "
     "(`off` ends them; none lists them)",
     "Device news",
-    0,
-    3,
+    min_args=0,
+    max_args=3,
 )
 async def _quiet(ctx: Context, args: list[str]) -> str:
     if not args:

@@ -47,13 +47,15 @@ def sub(
     usage: str,
     about: str,
     section: str,
+    *,
     min_args: int = 0,
     max_args: int | None = 0,
-    *,
     joins: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(run: Handler) -> Handler:
-        SUBCOMMANDS[name] = Sub(name, usage, about, section, run, min_args, max_args, joins)
+        SUBCOMMANDS[name] = Sub(
+            name, usage, about, section, run, min_args=min_args, max_args=max_args, joins=joins
+        )
         return run
 
     return register

@@ -20,8 +20,8 @@ SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
     "import Seam's locks: add new ones, follow renames, mark vanished ones missing "
     "(`--dry-run` only says what would change)",
     "Seam and audit",
-    0,
-    1,
+    min_args=0,
+    max_args=1,
 )
 async def _sync(ctx: Context, args: list[str]) -> str | Later:
     if args and args[0].casefold() not in ("--dry-run", "dry-run"):

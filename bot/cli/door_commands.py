@@ -8,8 +8,8 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import admin, door_admin, door_sync, names
-from bot.cli_common import admin_change, fail, require_seam, settings, with_session
-from bot.cli_events import AlertChannel, DefaultFlag, alerts
+from bot.cli.common import admin_change, echo_lines, fail, in_session, require_seam, settings
+from bot.cli.event_commands import AlertChannel, DefaultFlag, alerts
 from bot.models import Door
 from bot.reports import sync_lines
 
@@ -38,14 +38,17 @@ def doors_list() -> None:
         rows = await names.list_doors(session)
         return [(d, a, await door_admin.door_channels(session, d.id or -1)) for d, a in rows]
 
-    rows = with_session(work)
-    if not rows:
-        typer.echo('No doors yet. Add one with: lockbot doors add "Front Door" DEVICE_ID')
-    for door, aliases, channels in rows:
-        extra = f"  (aliases: {', '.join(aliases)})" if aliases else ""
-        only = f"  (only from {', '.join(channels)})" if channels else ""
-        missing = "  (missing from Seam)" if door.missing_at is not None else ""
-        typer.echo(f"{door.name}\t{door.device_id}{extra}{only}{missing}")
+    echo_lines(
+        [door_line(*row) for row in in_session(work)],
+        empty='No doors yet. Add one with: lockbot doors add "Front Door" DEVICE_ID',
+    )
+
+
+def door_line(door: Door, aliases: list[str], channels: list[str]) -> str:
+    extra = f"  (aliases: {', '.join(aliases)})" if aliases else ""
+    only = f"  (only from {', '.join(channels)})" if channels else ""
+    missing = "  (missing from Seam)" if door.missing_at is not None else ""
+    return f"{door.name}\t{door.device_id}{extra}{only}{missing}"
 
 
 @doors_app.command("sync")
@@ -132,7 +135,7 @@ def doors_channels(
             door = await names.existing_door(session, name)
             return door.name, await door_admin.door_channels(session, door.id or -1)
 
-        door_name, now = with_session(show)
+        door_name, now = in_session(show)
     else:
         wanted = [] if any_channel else (channel or [])
         door, now = admin_change(lambda s, actor: admin.set_channels(s, actor, name, wanted))
@@ -147,4 +150,3 @@ def doors_channels(
 def doors_alerts(name: str, channel: AlertChannel = None, default: DefaultFlag = False) -> None:
     """Send a door's device news (offline, battery, unlocked…) to a channel; with none, show."""
     alerts(name, channel, default, "door")
-

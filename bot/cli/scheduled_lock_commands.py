@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.cli_common import fail, operator, run, settings
+from bot.cli.common import echo_lines, fail, in_session, operator, settings
 from bot.text import local_time
 
 if TYPE_CHECKING:
@@ -66,38 +66,20 @@ def _groups(config: Settings) -> GroupDirectory:
     return NoGroups()
 
 
-def _schedules_run(
+def _as_operator(
     work: Callable[[AsyncSession, Schedules, str], Awaitable[T]], config: Settings | None = None
 ) -> T:
-    """Migrate if needed, then run one Schedules operation as this terminal's operator, who is
-    an admin here (as for every other terminal command), so the limits on how often and how
-    many do not apply: whoever runs the terminal can change the database anyway. Refusals
-    become exit code 1."""
+    """Run one Schedules operation as this terminal's operator, who is an admin here (as for
+    every other terminal command), so the limits on how often and how many do not apply:
+    whoever runs the terminal can change the database anyway."""
     from bot.access import AccessPolicy
-    from bot.db import Database, migrate_async
-    from bot.schedules import ScheduleError, Schedules
-    from bot.when import WhenError
+    from bot.schedules import Schedules
 
     config = config or settings()
     actor = operator()
-    policy = AccessPolicy(config.admins | {actor}, _groups(config))
-    # No on_change: the bot in another process learns of the change from the database. No
-    # limits either: the operator is an admin here.
-    schedules = Schedules(policy)
-
-    async def main() -> T:
-        await migrate_async(config.database_url)
-        db = Database(config.database_url)
-        try:
-            async with db.writing() as session:
-                return await work(session, schedules, actor)
-        finally:
-            await db.close()
-
-    try:
-        return run(main())
-    except (ScheduleError, WhenError) as error:
-        raise fail(str(error)) from None
+    # No on_change: the bot in another process learns of the change from the database.
+    schedules = Schedules(AccessPolicy(config.admins | {actor}, _groups(config)))
+    return in_session(lambda session: work(session, schedules, actor), config)
 
 
 @schedules_app.command("add")
@@ -127,7 +109,7 @@ def schedules_add(
         creator = as_user or actor
         return await schedules.add(session, creator, target, when, channel, zone, actor=actor)
 
-    item = _schedules_run(work, config)
+    item = _as_operator(work, config)
     s = item.schedule
     typer.echo(
         f"✓ schedule {item.id}: lock {s.target} {item.when.describe()}, reporting in "
@@ -139,50 +121,31 @@ def schedules_add(
 @schedules_app.command("list")
 def schedules_list() -> None:
     """Every schedule: id, target, when, state, channel and creator."""
-
-    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> list[ScheduleView]:
-        return await schedules.visible(session, actor)
-
-    items = _schedules_run(work)
-    if not items:
-        typer.echo(
-            'No schedules yet. Add one with: lockbot schedules add "Front Door" '
-            '"every weekday at 22:00" --channel C0123456789'
-        )
-    for item in items:
-        typer.echo(_describe(item))
-        typer.echo(_next_runs(item))
+    items = _as_operator(lambda s, schedules, actor: schedules.visible(s, actor))
+    echo_lines(
+        [line for item in items for line in (_describe(item), _next_runs(item))],
+        empty='No schedules yet. Add one with: lockbot schedules add "Front Door" '
+        '"every weekday at 22:00" --channel C0123456789',
+    )
 
 
 @schedules_app.command("remove")
 def schedules_remove(schedule_id: int) -> None:
     """Remove a schedule; runs already made stay in the history."""
-
-    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> str:
-        return (await schedules.remove(session, actor, schedule_id)).target
-
-    target = _schedules_run(work)
-    typer.echo(f"✓ removed schedule {schedule_id} ({target})")
+    removed = _as_operator(lambda s, schedules, actor: schedules.remove(s, actor, schedule_id))
+    typer.echo(f"✓ removed schedule {schedule_id} ({removed.target})")
 
 
 @schedules_app.command("pause")
 def schedules_pause(schedule_id: int) -> None:
     """Stop a schedule's runs until `resume`; runs in between are skipped, not reported."""
-
-    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
-        return await schedules.pause(session, actor, schedule_id)
-
-    item = _schedules_run(work)
+    item = _as_operator(lambda s, schedules, actor: schedules.pause(s, actor, schedule_id))
     typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.when.describe()}")
 
 
 @schedules_app.command("resume")
 def schedules_resume(schedule_id: int) -> None:
     """Run a paused schedule again, from its next fire time on."""
-
-    async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
-        return await schedules.resume(session, actor, schedule_id)
-
-    item = _schedules_run(work)
+    item = _as_operator(lambda s, schedules, actor: schedules.resume(s, actor, schedule_id))
     typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.when.describe()}")
     typer.echo(_next_runs(item))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot import config_file
-from bot.cli_common import fail, with_session
+from bot.cli.common import fail, in_session, operator
 
 config_app = typer.Typer(
     help="Doors, aliases, groups and grants as one YAML file, to keep in git.",
@@ -39,8 +38,8 @@ def apply(
         for line in error.lines():
             typer.echo(line, err=True)
         raise fail(f"{error}; nothing was changed") from None
-    actor = f"cli:{getpass.getuser()}"
-    result = with_session(
+    actor = operator()
+    result = in_session(
         lambda s: config_file.apply(s, config, actor=actor, source=source, dry_run=dry_run)
     )
     for change in result.changes:
@@ -61,7 +60,7 @@ def export(
     ] = None,
 ) -> None:
     """Print doors, groups and grants as a config file, in the format apply reads."""
-    text = with_session(config_file.export)
+    text = in_session(config_file.export)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -1,7 +1,7 @@
 """`lockbot events …` and `lockbot quiet` (issue #5): which device news is told, where, and
 when a channel hears less. Also the `alerts` commands that `doors` and `groups` share.
 
-`quiet` is a top-level command: bot.cli registers it on its root app.
+`quiet` is a top-level command: bot.cli.root registers it on its root app.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import admin, events, names
-from bot.cli_common import admin_change, fail, settings, with_session
+from bot.cli.common import admin_change, echo_lines, fail, in_session, settings
 from bot.models import Door, DoorGroup
 
 events_app = typer.Typer(
@@ -42,7 +42,7 @@ def alerts(name: str, channel: str | None, default: bool, only: Literal["door", 
                 raise names.DoorError(f"no {only} is called {name!r}")
             return target.name, target.alert_channel
 
-        shown, now = with_session(show)
+        shown, now = in_session(show)
         typer.echo(f"{shown}\t{now or 'default'}")
         return
     target = admin_change(
@@ -77,11 +77,11 @@ def events_unmute(target: str, event: EventName) -> None:
 @events_app.command("mutes")
 def events_mutes() -> None:
     """What is muted: door or 'NAME (group)', event type, who muted it."""
-    rows = with_session(events.list_mutes)
-    if not rows:
-        typer.echo('Nothing is muted. Mute with: lockbot events mute "Front Door" lock.unlocked')
-    for row in rows:
-        typer.echo(f"{row.target}\t{row.event_type}\t{row.created_by}")
+    rows = in_session(events.list_mutes)
+    echo_lines(
+        [f"{row.target}\t{row.event_type}\t{row.created_by}" for row in rows],
+        empty='Nothing is muted. Mute with: lockbot events mute "Front Door" lock.unlocked',
+    )
 
 
 def quiet(
@@ -109,15 +109,17 @@ def quiet(
         typer.echo(f"✓ {channel} has no quiet hours now")
         return
     if hours is None:
-        rows = with_session(events.list_quiet)
-        rows = [r for r in rows if channel is None or r.channel_id == channel]
-        if not rows:
-            typer.echo("No quiet hours. Set some with: lockbot quiet C0123ABCD 22:00-07:00")
-        for row in rows:
-            typer.echo(f"{row.channel_id}\t{row.start}-{row.end}\t{row.timezone}")
+        rows = in_session(events.list_quiet)
+        echo_lines(
+            [
+                f"{row.channel_id}\t{row.start}-{row.end}\t{row.timezone}"
+                for row in rows
+                if channel is None or row.channel_id == channel
+            ],
+            empty="No quiet hours. Set some with: lockbot quiet C0123ABCD 22:00-07:00",
+        )
         return
     assert channel is not None  # typer fills arguments in order
     zone = tz or settings().timezone
     row = admin_change(lambda s, actor: admin.set_quiet_hours(s, actor, channel, hours, zone))
     typer.echo(f"✓ {row.channel_id} is quiet {row.start}-{row.end} ({row.timezone})")
-

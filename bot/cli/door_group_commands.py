@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from bot import admin, door_groups
-from bot.cli_common import admin_change, with_session
-from bot.cli_events import AlertChannel, DefaultFlag, alerts
+from bot.cli.common import admin_change, echo_lines, in_session
+from bot.cli.event_commands import AlertChannel, DefaultFlag, alerts
 
 groups_app = typer.Typer(
     help="Door groups: several doors locked with one name.", no_args_is_help=True
@@ -34,11 +34,11 @@ def groups_add(
 @groups_app.command("list")
 def groups_list() -> None:
     """Every group and its doors."""
-    views = with_session(door_groups.list_groups)
-    if not views:
-        typer.echo('No groups yet. Add one with: lockbot groups add "Floor 2" "Front Door"')
-    for view in views:
-        typer.echo(group_line(view))
+    views = in_session(door_groups.list_groups)
+    echo_lines(
+        [group_line(view) for view in views],
+        empty='No groups yet. Add one with: lockbot groups add "Floor 2" "Front Door"',
+    )
 
 
 @groups_app.command("remove")
@@ -59,4 +59,3 @@ def groups_remove_doors(name: str, door: list[str]) -> None:
 def groups_alerts(name: str, channel: AlertChannel = None, default: DefaultFlag = False) -> None:
     """Send the device news of a group's doors to a channel (a door's own channel wins)."""
     alerts(name, channel, default, "group")
-

@@ -1,23 +1,24 @@
 """`lockbot lock`: lock a door or a group from the terminal, through the same path as /lock.
 
-A top-level command: bot.cli registers it on its root app.
+A top-level command: bot.cli.root registers it on its root app.
 """
 
 from __future__ import annotations
 
 import asyncio
-import getpass
 from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import require_seam, run, settings
+from bot.cli.common import operator, require_seam, settings
 from bot.db import migrate_async
 
 if TYPE_CHECKING:
     from bot.console import ConsoleNotifier
-    from bot.locking import GroupSubmission, LockService
+    from bot.group_locks import GroupSubmission
+    from bot.locking import LockService
     from bot.models import LockRequest
+
 
 async def wait_until_final(service: LockService, request_id: int) -> LockRequest:
     """Poll the row until it ends: its deadline, plus the sweeper's grace, bounds the wait."""
@@ -49,14 +50,15 @@ async def lock_group(
 def lock(door: str) -> None:
     """Lock a door or a group from the terminal, through the same path as /lock."""
     from bot.console import ConsoleNotifier, NoGroups
-    from bot.locking import GroupSubmission, Requester
+    from bot.group_locks import GroupSubmission
+    from bot.locking import Requester
     from bot.models import LockStatus
     from bot.runtime import Runtime
 
     config = settings()
     require_seam(config)
-    operator = f"cli:{getpass.getuser()}"
-    config = config.model_copy(update={"admins": config.admins | {operator}})
+    actor = operator()
+    config = config.model_copy(update={"admins": config.admins | {actor}})
 
     async def main() -> bool:
         await migrate_async(config.database_url)
@@ -66,7 +68,7 @@ def lock(door: str) -> None:
             # Only its own lease: pending requests belong to the running bot, not to this command,
             # and the bot leaves this one's alone while the lease is renewed.
             runtime.keep_leases()
-            submission = await runtime.service.submit(Requester(operator, source="cli"), door)
+            submission = await runtime.service.submit(Requester(actor, source="cli"), door)
             if isinstance(submission, GroupSubmission):
                 return await lock_group(runtime.service, notifier, submission)
             request = submission.request
@@ -108,5 +110,5 @@ def lock(door: str) -> None:
         finally:
             await runtime.close()
 
-    if not run(main()):
+    if not asyncio.run(main()):
         raise typer.Exit(code=1)

@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
 import typer
 
-from bot.cli_access import audit_log, grant, grants, revoke
-from bot.cli_common import (
-    admin_change,
-    fail,
-    operator,
-    require_seam,
-    run,
-    settings,
-    with_session,
-)
-from bot.cli_config import config_app
-from bot.cli_doors import doors_app
-from bot.cli_events import events_app, quiet
-from bot.cli_groups import groups_app
-from bot.cli_lock import lock
-from bot.cli_schedules import schedules_app
+from bot.cli.access_commands import audit_log, grant, grants, revoke
+from bot.cli.common import fail, require_seam, settings
+from bot.cli.config_commands import config_app
+from bot.cli.door_commands import doors_app
+from bot.cli.door_group_commands import groups_app
+from bot.cli.event_commands import events_app, quiet
+from bot.cli.lock_command import lock
+from bot.cli.scheduled_lock_commands import schedules_app
 from bot.db import migrate_async
-
-# The root app, its helpers and its commands, importable from here as they were before the
-# command groups moved to their own modules (bot.cli_doors, bot.cli_groups, bot.cli_access,
-# bot.cli_events, bot.cli_lock).
-__all__ = [
-    "admin_change",
-    "app",
-    "audit_log",
-    "db_app",
-    "doctor",
-    "doors_app",
-    "events_app",
-    "fail",
-    "grant",
-    "grants",
-    "groups_app",
-    "lock",
-    "main",
-    "operator",
-    "quiet",
-    "require_seam",
-    "revoke",
-    "run",
-    "serve",
-    "settings",
-    "with_session",
-]
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -76,7 +42,9 @@ def serve(
     if not config.slack_bot_token.get_secret_value():
         raise fail("SLACK_BOT_TOKEN is not set; see the README's configuration table")
     try:  # the bot refuses HTTP mode without SLACK_SIGNING_SECRET (bot.runtime.Bot)
-        run(run_server(config, http=http or not config.socket_mode, port=port or config.port))
+        asyncio.run(
+            run_server(config, http=http or not config.socket_mode, port=port or config.port)
+        )
     except StartupError as error:
         raise fail(str(error)) from None
 
@@ -84,7 +52,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (serve does this on its own)."""
-    run(migrate_async(settings().database_url))
+    asyncio.run(migrate_async(settings().database_url))
     typer.echo("✓ database schema is current")
 
 
@@ -122,7 +90,7 @@ def doctor(
     else:
         # The report says what went wrong; per-call log lines would only repeat it.
         logging.getLogger().setLevel(logging.ERROR)
-        checks = run(run_checks(config, http=http))
+        checks = asyncio.run(run_checks(config, http=http))
     if as_json:
         typer.echo(json.dumps(report(checks), ensure_ascii=False, indent=2))
     else:

@@ -1,6 +1,6 @@
 """`lockbot grant|revoke|grants|audit`: who may lock what, and the trail of changes.
 
-These are top-level commands: bot.cli registers them on its root app.
+These are top-level commands: bot.cli.root registers them on its root app.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from bot import access, admin, audit
-from bot.cli_common import admin_change, fail, settings, with_session
+from bot.cli.common import admin_change, echo_lines, fail, in_session, settings
+from bot.models import AuditEvent
 
 Subject = Annotated[str, typer.Argument(help="Slack user (U…/W…) or user group (S…) ID.")]
 Target = Annotated[
@@ -61,7 +62,7 @@ def revoke(subject: Subject, target: Target = None, as_admin: AdminFlag = False)
 
 def grants() -> None:
     """Who may lock what (a door, 'NAME (group)' or '*'), and who is an admin."""
-    rows = with_session(access.list_grants)
+    rows = in_session(access.list_grants)
     configured = sorted(settings().admins)
     if not rows and not configured:
         typer.echo('No grants yet. Add one with: lockbot grant U0123ABCD "Front Door"')
@@ -75,10 +76,11 @@ def audit_log(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
 ) -> None:
     """The last changes to doors, groups and access: when, who, what. Newest first."""
-    events = with_session(lambda s: audit.recent(s, limit))
-    if not events:
-        typer.echo("No changes recorded yet.")
-    for event in events:
-        when = event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        detail = f"\t{event.detail}" if event.detail else ""
-        typer.echo(f"{when}\t{event.actor}\t{event.action}\t{event.target}{detail}")
+    events = in_session(lambda s: audit.recent(s, limit))
+    echo_lines([audit_line(event) for event in events], empty="No changes recorded yet.")
+
+
+def audit_line(event: AuditEvent) -> str:
+    when = event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    detail = f"\t{event.detail}" if event.detail else ""
+    return f"{when}\t{event.actor}\t{event.action}\t{event.target}{detail}"
