@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import AccessError
 from bot.config import Settings
 from bot.db import Database, migrate_async
-from bot.names import DoorError
 from bot.logs import configure
+from bot.names import DoorError
 from bot.schedules import ScheduleError
 from bot.when import WhenError
 
