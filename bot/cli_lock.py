@@ -41,7 +41,7 @@ async def lock_group(
         return False
     assert batch.id is not None
     notifier.watch(batch_id=batch.id)
-    await service.start_group(batch.id)
+    await service.groups.start_group(batch.id)
     await notifier.done.wait()
     return notifier.batch is not None and notifier.batch.status is LockStatus.LOCKED
 
@@ -102,7 +102,7 @@ def lock(door: str) -> None:
                 return False
             assert request.id is not None
             notifier.watch(request.id)
-            await runtime.service.start(request.id)
+            await runtime.service.tracker.start(request.id)
             await notifier.done.wait()
             return notifier.outcome is not None and notifier.outcome.status is LockStatus.LOCKED
         finally:

@@ -21,10 +21,10 @@ from bot.db import Database, migrate_async
 from bot.event_intake import EventHandler, EventPoller
 from bot.events import EventRelay
 from bot.leadership import leadership_for
-from bot.lease import Lease
 from bot.locking import LockService, Timing
+from bot.locking.lease import Lease
+from bot.locking.recovery import Recovery
 from bot.ports import GroupDirectory, Notifier
-from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
 from bot.schedules import Limits, Schedules

@@ -127,7 +127,7 @@ class EventRelay(Routing):
             elif not event.error_type:
                 # A polled failure comes without its error (the SDK's event class drops it);
                 # one read of the attempt has it, and that read settles the request itself.
-                await self.service.poll(request_id, 0)
+                await self.service.tracker.poll(request_id, 0)
                 row = await self.service.load(request_id)
                 row = row if row is not None and row.status.final else None
             else:
