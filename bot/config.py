@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     poll_max_s: float = Field(0.8, gt=0, validation_alias="LOCKBOT_POLL_MAX")
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
     # How long a replica's claim on its pending requests lasts without renewal: a killed
-    # replica's requests are taken over within this plus a third of it (bot/lease.py).
+    # replica's requests are taken over within this plus a third of it (bot/locking/lease.py).
     lease_s: float = Field(15.0, ge=0.3, le=600, validation_alias="LOCKBOT_LEASE")
     # Doors of one group locked at the same time (`/lock floor 2`).
     fanout_limit: int = Field(10, ge=1, le=100, validation_alias="LOCKBOT_FANOUT_LIMIT")

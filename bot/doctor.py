@@ -402,8 +402,8 @@ class Doctor:
         name = "pending locks"
         if not (self.db_ready and self.db is not None):
             return failed(name, "not checked: the database is not ready")
-        from bot.lease import Lease
-        from bot.recovery import stranded
+        from bot.locking.lease import Lease
+        from bot.locking.recovery import stranded
 
         waiting = await stranded(self.db, Lease(self.settings.lease_s))
         if not waiting:

@@ -166,6 +166,23 @@ class LockStatus(StrEnum):
         return self is not LockStatus.PENDING
 
 
+class Rejection(StrEnum):
+    """Why lockbot itself ended a request without asking Seam (stored as its `error_type`)."""
+
+    RATE_LIMITED = "rate_limited"
+    UNKNOWN_DOOR = "unknown_door"
+    DOOR_MISSING = "door_missing"  # `doors sync` found its device gone from Seam
+    WRONG_CHANNEL = "wrong_channel"  # the door is limited to other channels
+    NOT_ALLOWED = "not_allowed"
+    GROUPS_UNCHECKED = "groups_unchecked"  # Slack could not say which user groups they are in
+    EMPTY_GROUP = "empty_group"
+    # Found by a restart or another replica, before it was sent:
+    ACCESS_CHANGED = "access_changed"
+    DOOR_REMOVED = "door_removed"
+    EXPIRED = "expired"  # past its deadline: never sent late
+    LOST = "lost"  # the request it waited on disappeared
+
+
 class StatusType(sa.TypeDecorator[LockStatus]):
     """LockStatus stored as plain text, so adding a state needs no database enum migration."""
 
@@ -204,7 +221,7 @@ class LockBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The replica carrying this out, and until when; another replica takes it over only once
-    # the lease has lapsed (see bot/recovery.py). NULL owner: nobody holds it.
+    # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -268,7 +285,7 @@ class LockRequest(SQLModel, table=True):
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The replica carrying this out, and until when; another replica takes it over only once
-    # the lease has lapsed (see bot/recovery.py). NULL owner: nobody holds it.
+    # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -21,10 +21,10 @@ from bot.db import Database, migrate_async
 from bot.event_intake import EventHandler, EventPoller
 from bot.events import Attempts, EventRelay, NoiseControl, Router, Teller, UnexpectedUnlocks
 from bot.leadership import leadership_for
-from bot.lease import Lease
 from bot.locking import LockService, Timing
+from bot.locking.lease import Lease
+from bot.locking.recovery import Recovery
 from bot.ports import GroupDirectory, Notifier
-from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
 from bot.schedules import Limits, Schedules
@@ -159,7 +159,7 @@ class Bot:
         tell = Teller(SlackEventNotifier(self.client))
         self.relay: EventHandler = EventRelay(
             self.runtime.db,
-            Attempts(self.runtime.db, self.runtime.service),
+            Attempts(self.runtime.db, self.runtime.service.tracker),
             Router(settings.alert_channel),
             NoiseControl(self.runtime.db, tell, flap=timedelta(minutes=settings.flap_minutes)),
             UnexpectedUnlocks(timedelta(hours=settings.locked_hours)),

@@ -248,10 +248,7 @@ class ScheduleRunner:
         assert isinstance(submission, GroupSubmission)
         batch = submission.batch
         await self._set_outcome(run_id, outcome if submission.accepted else "denied", batch.id)
-        if submission.accepted:
-            assert batch.id is not None
-            self.service.spawn(self.service.start_group(batch.id))
-        else:
+        if not self.service.begin(submission):
             await self._say(self.notifier.schedule_not_run(schedule, _why_not(submission)))
 
     async def _set_outcome(

@@ -15,8 +15,7 @@ from bot.db import migrate_async
 
 if TYPE_CHECKING:
     from bot.console import ConsoleNotifier
-    from bot.group_locks import GroupSubmission
-    from bot.locking import LockService
+    from bot.locking import GroupSubmission, LockService
     from bot.models import LockRequest
 
 
@@ -33,16 +32,17 @@ async def wait_until_final(service: LockService, request_id: int) -> LockRequest
 async def lock_group(
     service: LockService, notifier: ConsoleNotifier, submission: GroupSubmission
 ) -> bool:
-    from bot.models import LockStatus
+    from bot.models import LockStatus, Rejection
 
     batch = submission.batch
     if not submission.accepted:
-        why = "it has no doors" if batch.error_type == "empty_group" else batch.error_type
+        empty = submission.rejection is Rejection.EMPTY_GROUP
+        why = "it has no doors" if empty else batch.error_type
         typer.echo(f"✗ {batch.group_name} was not locked: {why}", err=True)
         return False
     assert batch.id is not None
     notifier.watch(batch_id=batch.id)
-    await service.start_group(batch.id)
+    await service.groups.start_group(batch.id)
     await notifier.done.wait()
     return notifier.batch is not None and notifier.batch.status is LockStatus.LOCKED
 
@@ -50,9 +50,8 @@ async def lock_group(
 def lock(door: str) -> None:
     """Lock a door or a group from the terminal, through the same path as /lock."""
     from bot.console import ConsoleNotifier, NoGroups
-    from bot.group_locks import GroupSubmission
-    from bot.locking import Requester
-    from bot.models import LockStatus
+    from bot.locking import GroupSubmission, Requester
+    from bot.models import LockStatus, Rejection
     from bot.runtime import Runtime
 
     config = settings()
@@ -72,7 +71,7 @@ def lock(door: str) -> None:
             if isinstance(submission, GroupSubmission):
                 return await lock_group(runtime.service, notifier, submission)
             request = submission.request
-            if request.error_type == "door_missing":
+            if submission.rejection is Rejection.DOOR_MISSING:
                 typer.echo(
                     f"✗ {request.door_name} is missing from Seam: its lock ({request.device_id}) "
                     "was not in Seam's list at the last sync, so it was not locked. Check the "
@@ -92,7 +91,7 @@ def lock(door: str) -> None:
                 final = await wait_until_final(runtime.service, request.id)
                 await notifier.finished(final)
                 return final.status is LockStatus.LOCKED
-            if request.error_type == "rate_limited":
+            if submission.rejection is Rejection.RATE_LIMITED:
                 typer.echo("✗ too many lock commands in the last minute; try again soon", err=True)
                 return False
             if not submission.accepted:
@@ -104,7 +103,7 @@ def lock(door: str) -> None:
                 return False
             assert request.id is not None
             notifier.watch(request.id)
-            await runtime.service.start(request.id)
+            await runtime.service.tracker.start(request.id)
             await notifier.done.wait()
             return notifier.outcome is not None and notifier.outcome.status is LockStatus.LOCKED
         finally:

@@ -15,7 +15,7 @@ from bot.ports import DeviceEvent
 
 
 class LockSettler(Protocol):
-    """What settling needs of bot.locking.LockService."""
+    """What settling needs of the lock tracker (bot.locking.tracker.Tracker)."""
 
     async def settle(
         self,

@@ -15,11 +15,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import access, metrics
+from bot import metrics
 from bot.access import lockable_targets
 from bot.locking import GroupSubmission, LockService, Requester, Submission
 from bot.logs import bind_request, new_request_id
-from bot.models import LockStatus
+from bot.models import LockStatus, Rejection
 from bot.names import find_door, find_group
 from bot.ports import DeviceReader
 from bot.schedules import Schedules
@@ -158,11 +158,9 @@ class SlackCommands:
 
     def _group_reply(self, submission: GroupSubmission) -> Reply | None:
         batch = submission.batch
-        if submission.accepted:
-            assert batch.id is not None
-            self.service.spawn(self.service.start_group(batch.id))
+        if self.service.begin(submission):
             return None
-        if batch.error_type == access.GROUPS_UNCHECKED:
+        if submission.rejection is Rejection.GROUPS_UNCHECKED:
             return Reply(messages.groups_unchecked(messages.group_name(batch)), result="denied")
         if batch.status is LockStatus.DENIED:
             return Reply(
@@ -173,22 +171,21 @@ class SlackCommands:
 
     def _door_reply(self, target: str, submission: Submission) -> Reply | None:
         request = submission.request
-        if submission.accepted:
-            assert request.id is not None
-            self.service.spawn(self.service.start(request.id))
+        if self.service.begin(submission):
             return None
         if submission.joined is not None:
             return Reply(messages.joined(request, submission.joined), result="joined")
-        match request.error_type:
-            case "door_missing":
+        match submission.rejection:
+            case Rejection.DOOR_MISSING:
                 return Reply(messages.door_missing(request), result="rejected")
-            case "wrong_channel":
+            case Rejection.WRONG_CHANNEL:
                 return Reply(
                     messages.wrong_channel(request, submission.channels), result="rejected"
                 )
-            case "rate_limited":
-                return Reply(messages.rate_limited(self.service.rate_limit), result="rejected")
-            case access.GROUPS_UNCHECKED:
+            case Rejection.RATE_LIMITED:
+                per_minute = self.service.intake.rate_limit
+                return Reply(messages.rate_limited(per_minute), result="rejected")
+            case Rejection.GROUPS_UNCHECKED:
                 return Reply(messages.groups_unchecked(messages.door(request)), result="denied")
         if request.status is LockStatus.DENIED:
             return Reply(messages.denied(request, sorted(self.admins)), result="denied")

@@ -281,7 +281,7 @@ async def status(
 
 async def live_status(service: LockService, devices: DeviceReader, found: Resolved) -> str:
     """Each door as Seam reports it now; a door Seam fails on says so, the others still answer."""
-    limit = asyncio.Semaphore(service.fanout_limit)
+    limit = asyncio.Semaphore(service.groups.fanout_limit)
     seen: list[tuple[str, Facts]] = []
 
     async def one(door: Door) -> list[str]:

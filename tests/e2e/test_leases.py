@@ -27,7 +27,7 @@ from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import signed_headers, slash_command
 
 LOCK_DOOR = "/locks/lock_door"
-LEASE_S = 1.5  # the bound on a takeover is LEASE_S * 4/3 (bot/lease.py)
+LEASE_S = 1.5  # the bound on a takeover is LEASE_S * 4/3 (bot/locking/lease.py)
 replicas_only = pytest.mark.skipif(not PG_URL, reason="replicas share a PostgreSQL database")
 
 

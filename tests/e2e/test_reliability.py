@@ -174,7 +174,7 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
     attempt = await seam.wait_for_attempt()
 
     service = live.bot.runtime.service
-    in_flight, reached, go = service._in_flight, asyncio.Event(), asyncio.Event()
+    in_flight, reached, go = service.intake._in_flight, asyncio.Event(), asyncio.Event()
 
     async def slow_in_flight(*args: Any) -> Any:
         leader = await in_flight(*args)
@@ -182,7 +182,7 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
         await go.wait()
         return leader
 
-    monkeypatch.setattr(service, "_in_flight", slow_in_flight)
+    monkeypatch.setattr(service.intake, "_in_flight", slow_in_flight)
     second = asyncio.create_task(live.command("front door", user_id="UADMIN"))
     try:
         await asyncio.wait_for(reached.wait(), 5)

@@ -157,7 +157,7 @@ async def world(db: Database, scheduler: Scheduler) -> World:
     tell = Teller(slack)
     relay = EventRelay(
         db,
-        Attempts(db, service),
+        Attempts(db, service.tracker),
         Router(DEFAULT),
         NoiseControl(db, tell, flap=timedelta(minutes=10), clock=clock),
         UnexpectedUnlocks(timedelta(hours=8)),
@@ -431,7 +431,7 @@ async def lock_front(world: World) -> int:
     assert isinstance(submission, Submission) and submission.accepted
     request_id = submission.request.id
     assert request_id is not None
-    await world.service.start(request_id)
+    await world.service.tracker.start(request_id)
     return request_id
 
 
@@ -504,7 +504,7 @@ async def test_a_failure_event_without_its_error_reads_the_error_from_the_attemp
 async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World) -> None:
     # Both ways are held at the door of `settle` until both are there, so every round is a
     # true tie that only the database's UPDATE … WHERE pending can break.
-    real_settle = world.service.settle
+    real_settle = world.service.tracker.settle
     tie = asyncio.Barrier(2)
     callers: list[int] = []
 
@@ -513,7 +513,7 @@ async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World)
         await asyncio.wait_for(tie.wait(), timeout=5)
         return await real_settle(request_id, *args, **kwargs)
 
-    world.service.settle = at_once  # type: ignore[method-assign]
+    world.service.tracker.settle = at_once  # type: ignore[method-assign]
     winners: list[str] = []
     for _ in range(6):
         request_id = await lock_front(world)
@@ -521,7 +521,7 @@ async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World)
         assert row is not None
         done = event("action_attempt.lock_door.succeeded", action_attempt_id=row.action_attempt_id)
         outcome, _ = await asyncio.gather(
-            world.relay.handle(done, "webhook"), world.service.poll(request_id, 0)
+            world.relay.handle(done, "webhook"), world.service.tracker.poll(request_id, 0)
         )
         winners.append(outcome)
         assert callers.count(request_id) == 2

@@ -12,10 +12,11 @@ from sqlmodel import select
 from bot import admin
 from bot.access import AccessPolicy
 from bot.db import Database
-from bot.locking import GroupSubmission, LockService, Requester, Submission, Timing, group_summary
+from bot.locking import GroupSubmission, LockService, Requester, Submission, Timing
+from bot.locking.group_runs import group_summary
+from bot.locking.recovery import Recovery
 from bot.models import Door, LockRequest, LockStatus, utcnow
 from bot.ports import Attempt
-from bot.recovery import Recovery
 from bot.scheduler import Scheduler
 from tests.support.doubles import NoGroups, Recorder
 from tests.support.leases import lapse_leases
@@ -95,7 +96,7 @@ async def test_one_failing_door_fails_the_group_but_not_the_others(
     service = service_for(db, scheduler, seam, notes)
     submission = await submit_group(service)
     assert submission.batch.id is not None
-    await service.start_group(submission.batch.id)
+    await service.groups.start_group(submission.batch.id)
     (batch,) = notes.summaries
     assert batch.status is LockStatus.FAILED and batch.message_ts == "9.9"
     assert batch.summary == "2 of 3 locked, 1 failed: Back (device_offline)"
@@ -104,9 +105,9 @@ async def test_one_failing_door_fails_the_group_but_not_the_others(
         ("door", "Front", LockStatus.LOCKED),
         ("door", "Side", LockStatus.LOCKED),
     ]
-    members = await service.members(submission.batch.id)
+    members = await service.groups.members(submission.batch.id)
     assert {m.message_ts for m in members} == {"9.9"}, "every door's line goes to the group thread"
-    assert await service.finish_group(submission.batch.id) is None, "the summary is told once"
+    assert await service.groups.finish_group(submission.batch.id) is None, "the summary is told once"
 
 
 @pytest.mark.usefixtures("floor")
@@ -135,12 +136,12 @@ async def test_a_door_already_being_locked_is_joined_not_asked_twice(
     service = service_for(db, scheduler, seam, notes)
     single = await service.submit(Requester("U1", channel_id="C1"), "front")
     assert isinstance(single, Submission) and single.request.id is not None
-    await service.start(single.request.id)
+    await service.tracker.start(single.request.id)
     submission = await submit_group(service)
     joined = [m for m in submission.members if m.joined_id is not None]
     assert [m.door_name for m in joined] == ["Front"]
     assert submission.batch.id is not None
-    task = asyncio.create_task(service.start_group(submission.batch.id))
+    task = asyncio.create_task(service.groups.start_group(submission.batch.id))
     await asyncio.sleep(0.3)
     assert notes.summaries == [], "the group waits for the door it joined"
     seam.held.clear()
@@ -160,7 +161,7 @@ async def test_a_missing_door_is_skipped_and_said(db: Database, scheduler: Sched
     service = service_for(db, scheduler, seam, notes)
     submission = await submit_group(service)
     assert submission.batch.id is not None
-    await service.start_group(submission.batch.id)
+    await service.groups.start_group(submission.batch.id)
     assert notes.summaries[0].summary == "2 of 3 locked, 1 skipped: Side (missing from Seam)"
     assert "lock:dev-side" not in seam.calls
 
@@ -183,7 +184,7 @@ async def test_the_cap_bounds_doors_in_flight(db: Database, scheduler: Scheduler
     service = service_for(db, scheduler, seam, notes, fanout_limit=1)
     submission = await submit_group(service)
     assert submission.batch.id is not None
-    await service.start_group(submission.batch.id)
+    await service.groups.start_group(submission.batch.id)
     # With one slot, each door's lock_door comes only after the previous door's outcome.
     locks = [i for i, c in enumerate(seam.calls) if c.startswith("lock:")]
     for before, after in itertools.pairwise(locks):

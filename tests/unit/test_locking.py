@@ -13,9 +13,9 @@ from bot.access import AccessPolicy, grant
 from bot.db import Database
 from bot.door_admin import add_door
 from bot.locking import LockService, Requester, Timing
+from bot.locking.recovery import Recovery
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind
-from bot.recovery import Recovery
 from bot.scheduler import Scheduler
 from bot.slack.messages import FOLLOWERS_NAMED, followers_final
 from tests.support.doubles import NoGroups, Recorder
@@ -72,7 +72,7 @@ async def run_to_end(service: LockService, notes: Recorder, text: str = "front d
     submission = await service.submit(Requester("U1", channel_id="C1"), text)
     assert submission.accepted
     assert submission.request.id is not None
-    await service.start(submission.request.id)
+    await service.tracker.start(submission.request.id)
     await asyncio.wait_for(notes.done.wait(), 5)
     row = await service.load(submission.request.id)
     assert row is not None
@@ -179,7 +179,7 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
     never_sent = await first.submit(Requester("U1", channel_id="C1"), "back door")
     assert tracked.request.id and never_sent.request.id
     # The first process got as far as an attempt id for one request, and nothing for the other.
-    await first._update(tracked.request.id, action_attempt_id="aa-1", message_ts="1.1",
+    await first.tracker.update(tracked.request.id, action_attempt_id="aa-1", message_ts="1.1",
                         message_channel="C1")
 
     second, seam, notes = await make_service(db, scheduler, [SUCCESS])
@@ -217,8 +217,8 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
     joined = await service.submit(Requester("U2"), "front door")
     assert tracked.request.id and unsent.request.id and joined.request.id
     assert joined.request.joined_id == tracked.request.id
-    await service._update(tracked.request.id, action_attempt_id="aa-1", deadline_at=long_ago)
-    await service._update(unsent.request.id, deadline_at=long_ago)
+    await service.tracker.update(tracked.request.id, action_attempt_id="aa-1", deadline_at=long_ago)
+    await service.tracker.update(unsent.request.id, deadline_at=long_ago)
 
     # The joined request settles with its leader, inside the leader's settlement.
     assert await Recovery(service).sweep() == 2
@@ -251,7 +251,7 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
         s.add(late)
         await s.commit()
         await s.refresh(late)
-    await service._catch_up(late)
+    await service.tracker.catch_up(late)
     assert late.id is not None
     row = await service.load(late.id)
     assert row is not None

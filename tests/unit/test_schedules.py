@@ -21,9 +21,9 @@ from bot.access import AccessPolicy
 from bot.db import Database
 from bot.leadership import SoleLeader
 from bot.locking import LockService, Timing
+from bot.locking.recovery import Recovery
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule, ScheduleRun, utcnow
 from bot.ports import Attempt, MessageRef, Progress
-from bot.recovery import Recovery
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
 from bot.schedules import Limits, ScheduleError, Schedules, TooMany, TooOften, WrongChannel
@@ -470,7 +470,7 @@ async def test_two_runners_on_one_database_run_a_fire_once(
     schedule_id = await add(world, "U1", "front door", daily_at(fired))
     await set_covered(world, schedule_id, fired - timedelta(minutes=1))
     other_db = Database(database_url)
-    other_service = LockService(other_db, world.seam, world.notes, world.service.jobs, policy())
+    other_service = LockService(other_db, world.seam, world.notes, world.service.tracker.jobs, policy())
     other = ScheduleRunner(
         other_db, other_service, Scheduler(), world.notes, SoleLeader(), grace_s=600
     )
@@ -569,7 +569,7 @@ async def test_a_claim_whose_lock_was_recorded_is_adopted_and_resumed(
     # The lock itself is the next process's to take over once this one's lease lapses, as after
     # any restart.
     await lapse_leases(world.db)
-    later = LockService(world.db, world.seam, world.notes, world.service.jobs, policy(), QUICK)
+    later = LockService(world.db, world.seam, world.notes, world.service.tracker.jobs, policy(), QUICK)
     assert await Recovery(later).take_over() == 1
     await later.drain(5)
     assert sorted(world.seam.locked) == ["dev-back", "dev-front"]

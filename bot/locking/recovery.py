@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 
 from bot.db import Database
-from bot.lease import Lease
-from bot.locking import LockService
+from bot.locking.lease import Lease
+from bot.locking.service import LockService
 from bot.logs import bind_request
-from bot.models import LockBatch, LockRequest, LockStatus, utcnow
+from bot.models import LockBatch, LockRequest, LockStatus, Rejection, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,12 @@ async def stranded(db: Database, lease: Lease) -> int:
 
 class Recovery:
     def __init__(self, service: LockService) -> None:
-        self.service = service
+        self.intake = service.intake
+        self.tracker = service.tracker
+        self.groups = service.groups
         self.db = service.db
         self.lease = service.lease
+        self.timeout = timedelta(seconds=service.timing.timeout_s)
 
     async def renew(self) -> None:
         """Keep this process's claim on what it is carrying out."""
@@ -119,21 +122,21 @@ class Recovery:
         now = utcnow()
         singles, batches = await self._claim(now)
         for batch_id in batches:
-            for member in await self.service.members(batch_id):
+            for member in await self.groups.members(batch_id):
                 if not member.status.final and member.joined_id is None:
                     await self._still_due(member, now)
-            self.service.spawn(self.service.start_group(batch_id))
+            self.tracker.spawn(self.groups.start_group(batch_id))
         for request_id in singles:
-            row = await self.service.load(request_id)
+            row = await self.tracker.load(request_id)
             if row is None or row.status.final:
                 continue
             bind_request(row.request_id)
             if row.action_attempt_id is not None:
-                self.service.track(request_id, 0, 0)
+                self.tracker.track(request_id, 0, 0)
             elif await self._still_due(row, now):
                 # We may have died before or during the call to Seam; locking is idempotent,
                 # so asking again within the deadline is safe. `start` skips what happened.
-                self.service.spawn(self.service.start(request_id))
+                self.tracker.spawn(self.tracker.start(request_id))
         bind_request(None)
         if singles or batches:
             log.info(
@@ -152,22 +155,21 @@ class Recovery:
         if self._deadline(row) < now:
             await self._expire(row, "lockbot was not running when it was due")
             return False
-        refusal = await self.service.recheck(row)
+        refusal = await self.intake.recheck(row)
         if refusal is not None:
             status, error_type, message = refusal
-            await self.service.settle(row.id, status, error_type, message)
+            await self.tracker.settle(row.id, status, error_type, message)
             return False
         return True
 
     def _deadline(self, row: LockRequest) -> datetime:
-        timeout = timedelta(seconds=self.service.timing.timeout_s)
-        return row.deadline_at or row.created_at + timeout
+        return row.deadline_at or row.created_at + self.timeout
 
     async def _expire(self, row: LockRequest, why: str) -> None:
         assert row.id is not None
         late = utcnow() - self._deadline(row)
         log.warning("lock request %s expired: %s (%s past its deadline)", row.id, why, late)
-        await self.service.settle(row.id, LockStatus.EXPIRED, "expired", why)
+        await self.tracker.settle(row.id, LockStatus.EXPIRED, Rejection.EXPIRED, why)
 
     async def sweep(self) -> int:
         """Settle what lost its tracking: the safety net behind polling, every half minute.
@@ -194,7 +196,7 @@ class Recovery:
                 settled += await self._follow_ended_leader(row)
             elif self._deadline(row) + SWEEP_GRACE < now:
                 if row.action_attempt_id is not None:
-                    await self.service.poll(row.id, 0)
+                    await self.tracker.poll(row.id, 0)
                 else:
                     await self._expire(row, "lockbot lost track of it before Seam was asked")
                 settled += 1
@@ -204,7 +206,7 @@ class Recovery:
         for batch_id in batches:
             assert batch_id is not None
             # A group whose runner died after its last door settled (another replica's, say).
-            settled += bool(await self.service.finish_group(batch_id))
+            settled += bool(await self.groups.finish_group(batch_id))
         bind_request(None)
         if settled:
             log.warning("the sweeper settled %d requests that had lost their tracking", settled)
@@ -212,10 +214,10 @@ class Recovery:
 
     async def _follow_ended_leader(self, row: LockRequest) -> int:
         assert row.id is not None and row.joined_id is not None
-        leader = await self.service.load(row.joined_id)
+        leader = await self.tracker.load(row.joined_id)
         if leader is not None and not leader.status.final:
             return 0
         if leader is None:
-            outcome = LockStatus.FAILED, "lost", "the request it waited on disappeared"
-            return int(bool(await self.service.settle(row.id, *outcome)))
-        return int(bool(await self.service.follow(row, leader)))
+            outcome = LockStatus.FAILED, Rejection.LOST, "the request it waited on disappeared"
+            return int(bool(await self.tracker.settle(row.id, *outcome)))
+        return int(bool(await self.tracker.follow(row, leader)))

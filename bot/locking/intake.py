@@ -1,0 +1,319 @@
+"""Intake: the fast, durable part of a lock request, which runs before Slack gets its ack.
+
+It resolves the name, authorizes, vets the door (channel limits, still in Seam) and records the
+request, or a group's batch and one request per door, in one write. Every `LockRequest` and
+`LockBatch` is built here. Nothing here talks to Seam; Slack is asked about user groups before
+the write begins, never inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel, col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access import AccessPolicy, Membership, Verdict
+from bot.db import Database
+from bot.door_admin import door_channels
+from bot.locking.lease import Lease
+from bot.locking.requests import GroupSubmission, Requester, Submission, Timing, same_place
+from bot.logs import bind_request, new_request_id
+from bot.models import Door, LockBatch, LockRequest, LockStatus, Rejection, utcnow
+from bot.names import find_door, find_group, group_doors, suggest_targets
+
+log = logging.getLogger(__name__)
+
+# Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
+# On the Table, not the model: an ORM-enabled insert would take the ORM's bulk path.
+_LOCK_REQUEST_TABLE = SQLModel.metadata.tables["lock_request"]
+_INSERT_REQUEST = _LOCK_REQUEST_TABLE.insert()
+_LOCK_REQUEST_COLUMNS = tuple(c.name for c in _LOCK_REQUEST_TABLE.columns if c.name != "id")
+
+
+def _columns(row: LockRequest) -> dict[str, Any]:
+    """The row's values for a Core insert (the id comes from the database)."""
+    return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
+
+
+class Intake:
+    def __init__(
+        self,
+        db: Database,
+        access: AccessPolicy,
+        timing: Timing,
+        lease: Lease,
+        rate_limit: int = 20,
+        fanout_limit: int = 10,
+    ) -> None:
+        self.db = db
+        self.access = access
+        self.timing = timing
+        self.lease = lease
+        self.rate_limit = rate_limit  # requests per user per minute; 0 turns the limit off
+        self.fanout_limit = fanout_limit
+
+    async def submit(
+        self,
+        requester: Requester,
+        text: str,
+        request_id: str | None = None,
+        *,
+        as_group: bool = False,
+    ) -> Submission | GroupSubmission:
+        """Record a lock request. `as_group` records even a single door as a group of one, as
+        schedules do, so that every run tells its outcome the same way."""
+        request_id = request_id or new_request_id()
+        bind_request(request_id)
+        for attempt in range(3):
+            try:
+                submission = await self._record(requester, text, request_id, as_group)
+                break
+            except sa.exc.IntegrityError:
+                # Another request for the door became the one in flight between our read and
+                # our write (the unique index said so); the next round joins it.
+                if attempt == 2:
+                    raise
+        if isinstance(submission, GroupSubmission):
+            batch = submission.batch
+            log.info(
+                "group lock %s: %s asked for %r (%d doors) → %s",
+                batch.id,
+                requester.user_id,
+                batch.group_name,
+                len(submission.members),
+                batch.status.value,
+            )
+            return submission
+        row = submission.request
+        log.info(
+            "lock request %s: %s asked for %r → %s%s",
+            row.id,
+            requester.user_id,
+            row.door_name or text,
+            row.status.value,
+            f" (joins request {row.joined_id})" if row.joined_id else "",
+        )
+        return submission
+
+    async def _record(
+        self, requester: Requester, text: str, request_id: str, as_group: bool = False
+    ) -> Submission | GroupSubmission:
+        now = utcnow()
+        row = LockRequest(
+            request_id=request_id,
+            source=requester.source,
+            user_id=requester.user_id,
+            text=text,
+            channel_id=requester.channel_id,
+            response_url=requester.response_url,
+            created_at=now,
+            owner=self.lease.owner,
+            lease_until=self.lease.until(now),
+        )
+        suggestions: list[str] = []
+        channels: list[str] = []
+        leader: LockRequest | None = None
+        # Slack is asked about user groups now, not while holding the write turn.
+        membership = await self.access.membership(self.db, requester.user_id, text)
+        async with self.db.writing() as session:
+            door = await find_door(session, text)
+            # A schedule's runs are not its creator's typing: they never count against them.
+            limited = self.rate_limit and requester.source != "schedule"
+            over_limit = limited and await self._over_limit(session, requester.user_id, now)
+            if door is None and not over_limit and (group := await find_group(session, text)):
+                assert group.id is not None
+                doors = await group_doors(session, group.id)
+                return await self._record_group(
+                    session, requester, text, request_id, group.name, group.id, doors, membership
+                )
+            if door is not None and as_group:
+                return await self._record_group(
+                    session, requester, text, request_id, door.name, None, [door], membership
+                )
+            if over_limit:
+                row.status, row.error_type = LockStatus.REJECTED, Rejection.RATE_LIMITED
+            elif door is None or door.id is None:
+                suggestions = await suggest_targets(session, text)
+                row.status, row.error_type = LockStatus.REJECTED, Rejection.UNKNOWN_DOOR
+            else:
+                row.door_id, row.door_name, row.device_id = door.id, door.name, door.device_id
+                verdict = await self.access.may_lock(
+                    session, requester.user_id, door.id, membership
+                )
+                if not verdict:
+                    row.status, row.error_type = LockStatus.DENIED, verdict.reason
+                else:
+                    channels = await self._vet(session, row, door, requester)
+                    if not row.status.final:
+                        leader = await self._in_flight(session, door.id)
+                        if leader is not None:
+                            row.joined_id = leader.id
+                            row.deadline_at = leader.deadline_at
+                            if same_place(row, leader):
+                                row.message_channel = leader.message_channel
+                                row.message_ts = leader.message_ts
+                        else:
+                            row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+            if row.status.final:
+                row.finished_at, row.lease_until = now, None
+            # A Core insert: the ORM's unit of work costs more than the statement itself here.
+            result = await session.exec(_INSERT_REQUEST, params=_columns(row))
+            await session.commit()
+        inserted = result.inserted_primary_key
+        assert inserted is not None
+        row.id = inserted[0]
+        return Submission(row, suggestions, leader, channels)
+
+    async def _record_group(
+        self,
+        session: AsyncSession,
+        requester: Requester,
+        text: str,
+        request_id: str,
+        name: str,
+        group_id: int | None,
+        doors: list[Door],
+        membership: Membership | None = None,
+    ) -> GroupSubmission:
+        now = utcnow()
+        batch = LockBatch(
+            request_id=request_id,
+            source=requester.source,
+            user_id=requester.user_id,
+            text=text,
+            group_id=group_id,
+            group_name=name,
+            channel_id=requester.channel_id,
+            response_url=requester.response_url,
+            created_at=now,
+            owner=self.lease.owner,
+            lease_until=self.lease.until(now),
+        )
+        user = requester.user_id
+        verdicts: list[tuple[str, Verdict]] = []
+        for door in doors:
+            assert door.id is not None
+            verdicts.append(
+                (door.name, await self.access.may_lock(session, user, door.id, membership))
+            )
+        blocked = [name for name, verdict in verdicts if not verdict]
+        if blocked:
+            # Slack's silence is the reason only when it is all that stands in the way.
+            reasons = {verdict.reason for _, verdict in verdicts if not verdict}
+            why = (
+                Rejection.NOT_ALLOWED
+                if Rejection.NOT_ALLOWED in reasons
+                else Rejection.GROUPS_UNCHECKED
+            )
+            batch.status, batch.error_type = LockStatus.DENIED, why
+        elif not doors:
+            batch.status, batch.error_type = LockStatus.REJECTED, Rejection.EMPTY_GROUP
+        if batch.status.final:
+            batch.finished_at, batch.lease_until = now, None
+            session.add(batch)
+            await session.commit()
+            return GroupSubmission(batch, [], blocked)
+        session.add(batch)
+        await session.flush()
+        # Later doors wait for a free slot, so the whole group gets as many rounds as it needs;
+        # each door's own deadline is set again when its turn comes (`start`).
+        rounds = -(-len(doors) // self.fanout_limit)
+        deadline = now + timedelta(seconds=self.timing.timeout_s * rounds)
+        members = []
+        for door in doors:
+            row = LockRequest(
+                request_id=request_id,
+                source=requester.source,
+                user_id=requester.user_id,
+                text=text,
+                door_id=door.id,
+                door_name=door.name,
+                device_id=door.device_id,
+                channel_id=requester.channel_id,
+                batch_id=batch.id,
+                created_at=now,
+                owner=self.lease.owner,
+                lease_until=batch.lease_until,
+            )
+            await self._vet(session, row, door, requester)
+            if row.status.final:
+                row.finished_at, row.lease_until = now, None
+            else:
+                assert door.id is not None
+                leader = await self._in_flight(session, door.id)
+                row.joined_id = leader.id if leader else None
+                row.deadline_at = leader.deadline_at if leader else deadline
+            session.add(row)
+            members.append(row)
+        await session.commit()
+        return GroupSubmission(batch, members)
+
+    async def _vet(
+        self, session: AsyncSession, row: LockRequest, door: Door, requester: Requester
+    ) -> list[str]:
+        """Refuse a door that cannot be locked from here; returns its channels when limited."""
+        assert door.id is not None
+        channels = await door_channels(session, door.id)
+        # A schedule's runs lock from its channel, so a limit made after the schedule holds too.
+        from_channel = requester.source in ("slack", "schedule")
+        if channels and from_channel and requester.channel_id not in channels:
+            row.status, row.error_type = LockStatus.REJECTED, Rejection.WRONG_CHANNEL
+            row.error_message = f"may be locked only from {', '.join(channels)}"
+            return channels
+        if door.missing_at is not None:
+            # `lockbot doors sync` found its device gone from Seam: asking would fail.
+            row.status, row.error_type = LockStatus.REJECTED, Rejection.DOOR_MISSING
+            row.error_message = "the door's device is missing from Seam"
+        return []
+
+    async def recheck(self, row: LockRequest) -> tuple[LockStatus, Rejection, str] | None:
+        """Whether a request recorded a while ago may still be sent: access, the door's channel
+        limits and its presence in Seam may all have changed since it was acked. None: it may;
+        otherwise the final state, error type and message it ends with."""
+        async with self.db.session() as session:
+            door = await session.get(Door, row.door_id) if row.door_id is not None else None
+            if door is None or door.id is None:
+                return LockStatus.REJECTED, Rejection.DOOR_REMOVED, "the door was removed meanwhile"
+            if not await self.access.may_lock(session, row.user_id, door.id):
+                return (
+                    LockStatus.DENIED,
+                    Rejection.ACCESS_CHANGED,
+                    "access was taken away meanwhile",
+                )
+            probe = LockRequest(source=row.source, user_id=row.user_id, text=row.text)
+            requester = Requester(row.user_id, row.source, row.channel_id, row.response_url)
+            await self._vet(session, probe, door, requester)
+        if probe.status.final:
+            assert probe.error_type is not None
+            return probe.status, Rejection(probe.error_type), probe.error_message or ""
+        return None
+
+    async def _in_flight(self, session: AsyncSession, door_id: int) -> LockRequest | None:
+        query = select(LockRequest).where(
+            col(LockRequest.door_id) == door_id,
+            col(LockRequest.status) == LockStatus.PENDING,
+            col(LockRequest.joined_id).is_(None),
+        )
+        return (await session.exec(query)).first()
+
+    async def _over_limit(self, session: AsyncSession, user_id: str, now: datetime) -> bool:
+        # A group lock counts once, however many doors it has.
+        since = now - timedelta(minutes=1)
+        singles = select(func.count()).where(
+            col(LockRequest.user_id) == user_id,
+            col(LockRequest.created_at) > since,
+            col(LockRequest.batch_id).is_(None),
+            or_(
+                col(LockRequest.error_type).is_(None),
+                col(LockRequest.error_type) != Rejection.RATE_LIMITED,
+            ),
+        )
+        groups = select(func.count()).where(
+            col(LockBatch.user_id) == user_id, col(LockBatch.created_at) > since
+        )
+        used = int((await session.exec(singles)).one()) + int((await session.exec(groups)).one())
+        return used >= self.rate_limit
