@@ -19,7 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.door_groups import GroupView, list_groups
 from bot.ids import is_group_id, is_user_id
-from bot.models import Door, DoorGroup, Grant, GroupMember, Permission
+from bot.models import Door, DoorGroup, Grant, GroupMember, Permission, Rejection
 from bot.names import covered_doors, lookup, resolve
 from bot.ports import GroupDirectory, GroupLookupError
 
@@ -46,11 +46,6 @@ def is_operator(user_id: str) -> bool:
     return user_id.startswith(OPERATOR_PREFIX)
 
 
-NOT_ALLOWED = "not_allowed"
-# Denied because a user group that may have allowed it could not be asked about.
-GROUPS_UNCHECKED = "groups_unchecked"
-
-
 @dataclass(frozen=True)
 class Verdict:
     """May someone lock a door: true or false like a bool, and why not."""
@@ -63,10 +58,11 @@ class Verdict:
         return self.allowed
 
     @property
-    def reason(self) -> str | None:
+    def reason(self) -> Rejection | None:
         if self.allowed:
             return None
-        return GROUPS_UNCHECKED if self.unchecked else NOT_ALLOWED
+        # Denied because a user group that may have allowed it could not be asked about.
+        return Rejection.GROUPS_UNCHECKED if self.unchecked else Rejection.NOT_ALLOWED
 
 
 ALLOWED = Verdict(True)

@@ -1,7 +1,6 @@
 import pytest
 
 from bot.access import (
-    GROUPS_UNCHECKED,
     AccessError,
     AccessPolicy,
     Membership,
@@ -12,6 +11,7 @@ from bot.access import (
 )
 from bot.db import Database
 from bot.door_admin import add_door
+from bot.models import Rejection
 from bot.ports import GroupLookupError
 
 
@@ -123,9 +123,9 @@ async def test_an_unreachable_directory_denies_and_says_why(db: Database) -> Non
     assert membership == Membership("U7", unchecked=frozenset({"S1"}))
     async with db.session() as s:
         verdict = await policy.may_lock(s, "U7", front, membership)
-        assert not verdict and verdict.reason == GROUPS_UNCHECKED
+        assert not verdict and verdict.reason is Rejection.GROUPS_UNCHECKED
         live = await policy.may_lock(s, "U7", front)
-        assert not live and live.reason == GROUPS_UNCHECKED
+        assert not live and live.reason is Rejection.GROUPS_UNCHECKED
         await grant(s, "U8", "Front Door")
         assert (await policy.may_lock(s, "U9", front, Membership("U9"))).reason == "not_allowed"
 
