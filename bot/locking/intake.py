@@ -22,8 +22,8 @@ from bot.door_admin import door_channels
 from bot.locking.lease import Lease
 from bot.locking.requests import GroupSubmission, Requester, Submission, Timing, same_place
 from bot.logs import bind_request, new_request_id
-from bot.models import Door, LockBatch, LockRequest, LockStatus, Rejection, utcnow
-from bot.names import find_door, find_group, group_doors, suggest_targets
+from bot.models import Door, DoorGroup, LockBatch, LockRequest, LockStatus, Rejection, utcnow
+from bot.names import group_doors, lookup, suggest_targets
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +120,17 @@ class Intake:
         # Slack is asked about user groups now, not while holding the write turn.
         membership = await self.access.membership(self.db, requester.user_id, text)
         async with self.db.writing() as session:
-            door = await find_door(session, text)
+            named = await lookup(session, text)
             # A schedule's runs are not its creator's typing: they never count against them.
             limited = self.rate_limit and requester.source != "schedule"
             over_limit = limited and await self._over_limit(session, requester.user_id, now)
-            if door is None and not over_limit and (group := await find_group(session, text)):
-                assert group.id is not None
-                doors = await group_doors(session, group.id)
+            if isinstance(named, DoorGroup) and not over_limit:
+                assert named.id is not None
+                doors = await group_doors(session, named.id)
                 return await self._record_group(
-                    session, requester, text, request_id, group.name, group.id, doors, membership
+                    session, requester, text, request_id, named.name, named.id, doors, membership
                 )
+            door = named if isinstance(named, Door) else None
             if door is not None and as_group:
                 return await self._record_group(
                     session, requester, text, request_id, door.name, None, [door], membership
