@@ -261,6 +261,10 @@ async def lock_once(live: LiveBot, seam: SeamProxy, slack: FakeSlack, by_event: 
     attempt = seam.attempt_ids[-1]
     # Long enough for the attempt poll to reach its slowest pace, at a random phase of it.
     await asyncio.sleep(random.uniform(1.5, 2.5))
+    if by_event:
+        # A poll landing between the resolve and the event would settle it first; hold the
+        # reads while the event is told, so the race the test measures is the only one.
+        seam.hold("/action_attempts/get")
     started = time.perf_counter()
     await seam.resolve(attempt, "success")
     if by_event:
@@ -269,6 +273,7 @@ async def lock_once(live: LiveBot, seam: SeamProxy, slack: FakeSlack, by_event: 
             action_type="LOCK_DOOR", status="success",
         )
         response = await post_event(live.http, event)
+        seam.release("/action_attempts/get")
         assert response.json()["outcome"] == "settled"
     await slack.wait_for(  # it checks every 10 ms: small against what is measured
         lambda c: c.method == "chat.update" and "is locked" in c.args.get("text", "")
