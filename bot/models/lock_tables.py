@@ -57,7 +57,25 @@ class StatusType(sa.TypeDecorator[LockStatus]):
         return None if value is None else LockStatus(value)
 
 
-class LockBatch(SQLModel, table=True):
+class CarriedOut(SQLModel):
+    """The columns a lock request and a group's batch share: when it was asked and when it
+    ended, and who carries it out meanwhile."""
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The replica carrying this out, and until when; another replica takes it over only once
+    # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
+    owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def elapsed_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.created_at).total_seconds()
+
+
+class LockBatch(CarriedOut, table=True):
     """One `/lock <group>`: a row per door in lock_request points here, and this row owns the
     root message, the summary and the one alert."""
 
@@ -79,24 +97,12 @@ class LockBatch(SQLModel, table=True):
     status: LockStatus = Field(default=LockStatus.PENDING, sa_type=StatusType, index=True)
     error_type: str | None = Field(default=None, max_length=64)
     summary: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The replica carrying this out, and until when; another replica takes it over only once
-    # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
-    owner: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    @property
-    def elapsed_s(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.created_at).total_seconds()
 
 
 _IN_FLIGHT = sa.text("status = 'pending' AND joined_id IS NULL AND door_id IS NOT NULL")
 
 
-class LockRequest(SQLModel, table=True):
+class LockRequest(CarriedOut, table=True):
     """The audit row of one lock request, written before Slack is told anything."""
 
     __tablename__ = "lock_request"
@@ -142,16 +148,4 @@ class LockRequest(SQLModel, table=True):
     )
     error_type: str | None = Field(default=None, max_length=64)
     error_message: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The replica carrying this out, and until when; another replica takes it over only once
-    # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
-    owner: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    @property
-    def elapsed_s(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.created_at).total_seconds()
