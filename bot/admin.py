@@ -93,20 +93,25 @@ async def remove_group(session: AsyncSession, actor: str, name: str) -> DoorGrou
 
 
 async def grant(session: AsyncSession, actor: str, subject: str, target: str | None) -> bool:
-    """`target` None grants admin."""
-    added = await access.grant(session, subject, target)
-    if added:
-        audit.record(session, actor, "grant.add", subject, target or access.ADMIN_LABEL)
-    await session.commit()
-    return added
+    """`target` None grants admin. False when they already held it."""
+    return await _change_grant(session, actor, subject, target, give=True)
 
 
 async def revoke(session: AsyncSession, actor: str, subject: str, target: str | None) -> bool:
-    removed = await access.revoke(session, subject, target)
-    if removed:
-        audit.record(session, actor, "grant.remove", subject, target or access.ADMIN_LABEL)
+    """False when they held no such grant."""
+    return await _change_grant(session, actor, subject, target, give=False)
+
+
+async def _change_grant(
+    session: AsyncSession, actor: str, subject: str, target: str | None, *, give: bool
+) -> bool:
+    change = access.grant if give else access.revoke
+    changed = await change(session, subject, target)
+    if changed:
+        action = "grant.add" if give else "grant.remove"
+        audit.record(session, actor, action, subject, target or access.ADMIN_LABEL)
     await session.commit()
-    return removed
+    return changed
 
 
 async def sync(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,6 +106,17 @@ class Database:
             await session.refresh(row)
             return row
 
+    async def advance(
+        self, model: type[SQLModel], column: str, to: datetime, *where: sa.ColumnElement[bool]
+    ) -> None:
+        """Move a time column of the rows `where` picks forward to `to`, never back: a writer
+        that comes late with an older time changes nothing."""
+        async with self.writing() as session:
+            await session.exec(
+                sa.update(model).where(*where, getattr(model, column) < to).values({column: to})
+            )
+            await session.commit()
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
@@ -115,6 +127,18 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def all_or_nothing(session: AsyncSession, clash: Exception) -> AsyncIterator[None]:
+    """Commit what the block writes; when a unique or foreign key says someone else changed the
+    same rows meanwhile, roll all of it back and raise `clash` instead."""
+    try:
+        yield
+        await session.commit()
+    except sa.exc.IntegrityError:
+        await session.rollback()
+        raise clash from None
 
 
 def migrations_dir() -> Path:

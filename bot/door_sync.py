@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import all_or_nothing
 from bot.models import Door, DoorAlias, DoorGroup, NameSource, utcnow
 from bot.names import NAME_MAX, DoorError, normalise, valid_name
 
@@ -250,7 +250,11 @@ async def sync_doors(
         await session.rollback()
         return plan.report
     by_id = {door.id: door for door in doors}
-    try:
+    clash = DoorError(
+        "the doors changed while syncing (another sync or `doors add`?); nothing was "
+        "written, run `lockbot doors sync` again"
+    )
+    async with all_or_nothing(session, clash):
         # Renamed doors first give up their keys, so two doors may swap names.
         for door_id, values in plan.updates.items():
             if "key" in values:
@@ -261,11 +265,4 @@ async def sync_doors(
                 setattr(by_id[door_id], column, value)
         await session.flush()
         session.add_all(plan.new)
-        await session.commit()
-    except sa.exc.IntegrityError:
-        await session.rollback()
-        raise DoorError(
-            "the doors changed while syncing (another sync or `doors add`?); nothing was "
-            "written, run `lockbot doors sync` again"
-        ) from None
     return plan.report

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -42,29 +43,21 @@ class EventHandler(Protocol):
     async def handle(self, event: DeviceEvent, via: str) -> str: ...
 
 
+@dataclass(eq=False)
 class EventPoller:
-    def __init__(
-        self,
-        db: Database,
-        source: EventSource,
-        relay: EventHandler,
-        interval_s: float,
-        is_leader: Callable[[], bool],
-        *,
-        overlap: timedelta = OVERLAP,
-    ) -> None:
-        self.db = db
-        self.source = source
-        self.relay = relay
-        self.interval_s = interval_s
-        self.is_leader = is_leader
-        self.overlap = overlap
-        # Ids handed on by the last poll, so the overlap re-read does not cost a database round
-        # trip per event every poll; the relay's dedupe stays the guarantee (this forgets on
-        # restart). The window only moves forward, so an id missing from one listing is gone.
-        self._recent: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+    db: Database
+    source: EventSource
+    relay: EventHandler
+    interval_s: float
+    is_leader: Callable[[], bool]
+    _: KW_ONLY
+    overlap: timedelta = OVERLAP
+    # Ids handed on by the last poll, so the overlap re-read does not cost a database round
+    # trip per event every poll; the relay's dedupe stays the guarantee (this forgets on
+    # restart). The window only moves forward, so an id missing from one listing is gone.
+    _recent: set[str] = field(default_factory=set, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def start(self) -> None:
         if self.interval_s <= 0:
@@ -125,14 +118,8 @@ class EventPoller:
         return now
 
     async def _advance(self, to: datetime) -> None:
-        async with self.db.writing() as session:
-            # Forward only: an older poll finishing late must not pull the cursor back.
-            await session.exec(
-                sa.update(EventCursor)
-                .where(col(EventCursor.name) == CURSOR, col(EventCursor.since) < to)
-                .values(since=to)
-            )
-            await session.commit()
+        # Forward only: an older poll finishing late must not pull the cursor back.
+        await self.db.advance(EventCursor, "since", to, col(EventCursor.name) == CURSOR)
 
     async def poll_once(self) -> list[tuple[DeviceEvent, str]]:
         """One read of the event log; returns the events handed to the relay and its answers."""

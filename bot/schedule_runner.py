@@ -178,13 +178,7 @@ class ScheduleRunner:
             run_id = await self._claim(schedule_id, due, "claimed")
             if run_id is not None:
                 await self._run(schedule, run_id, "late" if now - due > LATE_AFTER else "ran")
-        async with self.db.writing() as session:
-            await session.exec(
-                sa.update(Schedule)
-                .where(col(Schedule.id) == schedule_id, col(Schedule.covered_until) < now)
-                .values(covered_until=now)
-            )
-            await session.commit()
+        await self.db.advance(Schedule, "covered_until", now, col(Schedule.id) == schedule_id)
 
     def _fire_times(self, schedule: Schedule, now: datetime) -> tuple[list[datetime], bool]:
         """Fire times in (covered_until, now]; True when there were more than CATCH_UP_MAX, in

@@ -81,7 +81,8 @@ def doctor(
 
     from pydantic import ValidationError
 
-    from bot.doctor import all_ok, render, report, run_checks, settings_check
+    from bot.doctor.all_checks import run_checks
+    from bot.doctor.checks import all_ok, render, report, settings_check
 
     try:
         config = settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,15 +12,7 @@ from sqlmodel import SQLModel
 from bot.access import EVERY_DOOR
 from bot.config_file.reading import Access, Config, DoorSpec, GroupSpec
 from bot.config_file.state import State, _by_door
-from bot.models import (
-    Door,
-    DoorAlias,
-    DoorChannel,
-    DoorGroup,
-    Grant,
-    GroupMember,
-    Permission,
-)
+from bot.models import Door, DoorAlias, DoorChannel, DoorGroup, Grant, GroupMember, Permission
 from bot.names import normalise
 
 
@@ -138,28 +131,33 @@ def _plan_doors(config: Config, state: State, result: Plan) -> None:
             if what:
                 result.updated_doors.append((door, spec))
                 result.add("~", "door.update", door.name, ", ".join(what))
-        for alias in spec.aliases:
-            if alias not in have_aliases:
-                result.new_aliases.append((spec.key, alias))
-                result.add("+", "alias.add", spec.name, alias)
-        for text, row in have_aliases.items():
-            if text not in spec.aliases:
-                result.doomed.append(row)
-                result.add("-", "alias.remove", spec.name, text)
-        for channel in spec.channels:
-            if channel not in have_channels:
-                result.new_channels.append((spec.key, channel))
-                result.add("+", "channel.add", spec.name, channel)
-        for channel, channel_row in have_channels.items():
-            if channel not in spec.channels:
-                result.doomed.append(channel_row)
-                result.add("-", "channel.remove", spec.name, channel)
+        _plan_door_rows(result, spec, "alias", spec.aliases, have_aliases, result.new_aliases)
+        _plan_door_rows(result, spec, "channel", spec.channels, have_channels, result.new_channels)
     kept = {door.id for door in result.doors.values()}
     for door in sorted(state.doors, key=lambda d: d.key):
         if door.id not in kept:
             # Its aliases and channel limits go with it (ON DELETE CASCADE).
             result.doomed.append(door)
             result.add("-", "door.remove", door.name, f"device {door.device_id}")
+
+
+def _plan_door_rows(
+    result: Plan,
+    spec: DoorSpec,
+    kind: Literal["alias", "channel"],
+    wanted: tuple[str, ...],
+    have: Mapping[str, SQLModel],
+    new: list[tuple[str, str]],
+) -> None:
+    """A door's aliases or its channel limits: add what the file has, remove what it has not."""
+    for text in wanted:
+        if text not in have:
+            new.append((spec.key, text))
+            result.add("+", f"{kind}.add", spec.name, text)
+    for text, row in have.items():
+        if text not in wanted:
+            result.doomed.append(row)
+            result.add("-", f"{kind}.remove", spec.name, text)
 
 
 def _plan_groups(config: Config, state: State, result: Plan) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -10,6 +9,7 @@ from bot import audit
 from bot.config_file.planning import Plan, counts_text, plan
 from bot.config_file.reading import Config
 from bot.config_file.state import load_state
+from bot.db import all_or_nothing
 from bot.models import (
     Door,
     DoorAlias,
@@ -31,18 +31,15 @@ async def apply(
     if dry_run or not result.changes:
         await session.rollback()
         return result
-    try:
+    clash = DoorError(
+        "the doors changed while applying (someone else at work?); nothing was written, "
+        "run it again"
+    )
+    async with all_or_nothing(session, clash):
         await _write(session, result)
         for change in result.changes:
             audit.record(session, actor, change.action, change.target, change.detail)
         audit.record(session, actor, "config.apply", source, counts_text(result, future=False))
-        await session.commit()
-    except sa.exc.IntegrityError:
-        await session.rollback()
-        raise DoorError(
-            "the doors changed while applying (someone else at work?); nothing was written, "
-            "run it again"
-        ) from None
     return result
 
 

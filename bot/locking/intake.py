@@ -57,15 +57,10 @@ class Intake:
         self.fanout_limit = fanout_limit
 
     async def submit(
-        self,
-        requester: Requester,
-        text: str,
-        request_id: str | None = None,
-        *,
-        as_group: bool = False,
+        self, requester: Requester, text: str, request_id: str | None, as_group: bool
     ) -> Submission | GroupSubmission:
-        """Record a lock request. `as_group` records even a single door as a group of one, as
-        schedules do, so that every run tells its outcome the same way."""
+        """Record a lock request, for `LockService.submit` (its one caller, which says what
+        `as_group` is for); a new request id when it is given none."""
         request_id = request_id or new_request_id()
         bind_request(request_id)
         for attempt in range(3):
@@ -104,15 +99,7 @@ class Intake:
     ) -> Submission | GroupSubmission:
         now = utcnow()
         row = LockRequest(
-            request_id=request_id,
-            source=requester.source,
-            user_id=requester.user_id,
-            text=text,
-            channel_id=requester.channel_id,
-            response_url=requester.response_url,
-            created_at=now,
-            owner=self.lease.owner,
-            lease_until=self.lease.until(now),
+            **self._asked(requester, text, request_id, now), response_url=requester.response_url
         )
         suggestions: list[str] = []
         channels: list[str] = []
@@ -181,18 +168,9 @@ class Intake:
         membership: Membership | None = None,
     ) -> GroupSubmission:
         now = utcnow()
+        asked = self._asked(requester, text, request_id, now)
         batch = LockBatch(
-            request_id=request_id,
-            source=requester.source,
-            user_id=requester.user_id,
-            text=text,
-            group_id=group_id,
-            group_name=name,
-            channel_id=requester.channel_id,
-            response_url=requester.response_url,
-            created_at=now,
-            owner=self.lease.owner,
-            lease_until=self.lease.until(now),
+            **asked, group_id=group_id, group_name=name, response_url=requester.response_url
         )
         user = requester.user_id
         verdicts: list[tuple[str, Verdict]] = []
@@ -226,19 +204,13 @@ class Intake:
         deadline = now + timedelta(seconds=self.timing.timeout_s * rounds)
         members = []
         for door in doors:
+            # The batch answers through the response_url: a door's row has none.
             row = LockRequest(
-                request_id=request_id,
-                source=requester.source,
-                user_id=requester.user_id,
-                text=text,
+                **asked,
                 door_id=door.id,
                 door_name=door.name,
                 device_id=door.device_id,
-                channel_id=requester.channel_id,
                 batch_id=batch.id,
-                created_at=now,
-                owner=self.lease.owner,
-                lease_until=batch.lease_until,
             )
             await self._vet(session, row, door, requester)
             if row.status.final:
@@ -252,6 +224,22 @@ class Intake:
             members.append(row)
         await session.commit()
         return GroupSubmission(batch, members)
+
+    def _asked(
+        self, requester: Requester, text: str, request_id: str, now: datetime
+    ) -> dict[str, Any]:
+        """The columns every row of one request shares: who asked what, from where and when,
+        and who carries it out (this process, on a fresh lease)."""
+        return {
+            "request_id": request_id,
+            "source": requester.source,
+            "user_id": requester.user_id,
+            "text": text,
+            "channel_id": requester.channel_id,
+            "created_at": now,
+            "owner": self.lease.owner,
+            "lease_until": self.lease.until(now),
+        }
 
     async def _vet(
         self, session: AsyncSession, row: LockRequest, door: Door, requester: Requester

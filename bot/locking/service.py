@@ -16,7 +16,7 @@ from bot.locking.intake import Intake
 from bot.locking.lease import Lease
 from bot.locking.requests import GroupSubmission, Requester, Submission, Timing
 from bot.locking.tracker import Tracker
-from bot.models import LockRequest, LockStatus
+from bot.models import LockRequest
 from bot.ports import Jobs, LockBackend, Notifier
 
 
@@ -54,7 +54,7 @@ class LockService:
     ) -> Submission | GroupSubmission:
         """Record a lock request (the durable receipt). `as_group` records even a single door
         as a group of one, as schedules do, so that every run tells its outcome alike."""
-        submission = await self.intake.submit(requester, text, request_id, as_group=as_group)
+        submission = await self.intake.submit(requester, text, request_id, as_group)
         if isinstance(submission, Submission) and submission.joined is not None:
             # Its leader may have ended between our read and our write, and then never saw us.
             self.spawn(self.tracker.catch_up(submission.request))
@@ -72,15 +72,6 @@ class LockService:
             assert submission.request.id is not None
             self.spawn(self.tracker.start(submission.request.id))
         return True
-
-    async def settle(
-        self,
-        request_id: int,
-        status: LockStatus,
-        error_type: str | None = None,
-        error_message: str | None = None,
-    ) -> LockRequest | None:
-        return await self.tracker.settle(request_id, status, error_type, error_message)
 
     async def load(self, request_id: int) -> LockRequest | None:
         return await self.tracker.load(request_id)

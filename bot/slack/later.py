@@ -41,17 +41,23 @@ async def respond(
 ) -> None:
     """Tell the asker alone: the command's response_url, else a DM."""
     if response_url:
-        try:
-            sent = await AsyncWebhookClient(response_url).send(
-                text=text, response_type="ephemeral", replace_original=False
-            )
-            if sent.status_code == 200:
-                return
-            problem = f"answered {sent.status_code}"
-        except Exception as error:  # response URLs expire and hosts fail; a DM still works
-            problem = f"failed: {type(error).__name__}"
+        problem = await send_to_response_url(response_url, text, "ephemeral")
+        if problem is None:
+            return
         log.warning("a command's response_url %s; answering %s by DM", problem, user_id)
     try:
         await client.chat_postMessage(channel=user_id, text=text)
     except Exception:
         log.exception("could not answer %s at all", user_id)
+
+
+async def send_to_response_url(response_url: str, text: str, response_type: str) -> str | None:
+    """Post `text` through a command's response_url: None when Slack took it, else what went
+    wrong, for the log line before the caller's fallback (a DM)."""
+    try:
+        sent = await AsyncWebhookClient(response_url).send(
+            text=text, response_type=response_type, replace_original=False
+        )
+    except Exception as error:  # response URLs expire and hosts fail; a DM still works
+        return f"failed: {type(error).__name__}"
+    return None if sent.status_code == 200 else f"answered {sent.status_code}"

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule
 from bot.ports import MessageRef, Progress
 from bot.slack import messages
+from bot.slack.later import send_to_response_url
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,7 @@ class SlackNotifier:
     async def _post_root(self, request: LockRequest | LockBatch, text: str) -> MessageRef | None:
         if request.channel_id:
             try:
-                response = await self.client.chat_postMessage(
-                    channel=request.channel_id, text=text, unfurl_links=False
-                )
-                return MessageRef(str(response["channel"]), str(response["ts"]))
+                return await self._post(request.channel_id, text)
             except SlackApiError as error:
                 if slack_error(error) not in _CANNOT_POST:
                     raise
@@ -72,15 +69,18 @@ class SlackNotifier:
 
     async def _post_in_alerts(self, text: str) -> MessageRef | None:
         try:
-            response = await self.client.chat_postMessage(
-                channel=self.alert_channel, text=text, unfurl_links=False
-            )
-            return MessageRef(str(response["channel"]), str(response["ts"]))
+            return await self._post(self.alert_channel, text)
         except SlackApiError as error:
             if slack_error(error) not in _CANNOT_POST:
                 raise
             await self._alert_channel_broken(slack_error(error))
             return None
+
+    async def _post(self, channel: str, text: str) -> MessageRef:
+        response = await self.client.chat_postMessage(
+            channel=channel, text=text, unfurl_links=False
+        )
+        return MessageRef(str(response["channel"]), str(response["ts"]))
 
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
@@ -101,7 +101,7 @@ class SlackNotifier:
         failed = [r for r in members if r.status is not LockStatus.LOCKED]
         if failed and self.alert_channel:
             permalink = await self._permalink(batch.message_channel, batch.message_ts)
-            await self._post_alert(messages.group_alert(batch, failed, permalink))
+            await self._post_in_alerts(messages.group_alert(batch, failed, permalink))
 
     async def progress(self, request: LockRequest, step: Progress) -> None:
         if step is Progress.SENT and request.message_ts:
@@ -151,7 +151,7 @@ class SlackNotifier:
         if not self.alert_channel:
             return
         permalink = await self._permalink(request.message_channel, request.message_ts)
-        await self._post_alert(messages.alert(request, permalink))
+        await self._post_in_alerts(messages.alert(request, permalink))
 
     async def _permalink(self, channel: str | None, ts: str | None) -> str | None:
         if not (channel and ts):
@@ -162,16 +162,6 @@ class SlackNotifier:
         except SlackApiError as error:
             log.warning("no permalink for %s/%s: %s", channel, ts, slack_error(error))
             return None
-
-    async def _post_alert(self, text: str) -> None:
-        try:
-            await self.client.chat_postMessage(
-                channel=self.alert_channel, text=text, unfurl_links=False
-            )
-        except SlackApiError as error:
-            if slack_error(error) not in _CANNOT_POST:
-                raise
-            await self._alert_channel_broken(slack_error(error))
 
     async def _alert_channel_broken(self, error: str) -> None:
         log.error("the alert channel %s refuses posts: %s", self.alert_channel, error)
@@ -223,16 +213,9 @@ class SlackNotifier:
     async def _respond(self, request: LockRequest | LockBatch, text: str) -> None:
         """Answer the person directly: the command's response_url, else a DM."""
         if request.response_url:
-            webhook = AsyncWebhookClient(request.response_url)
-            try:
-                response = await webhook.send(
-                    text=text, response_type="in_channel", replace_original=False
-                )
-                if response.status_code == 200:
-                    return
-                problem = f"answered {response.status_code}"
-            except Exception as error:  # response URLs expire and hosts fail; a DM still works
-                problem = f"failed: {type(error).__name__}"
+            problem = await send_to_response_url(request.response_url, text, "in_channel")
+            if problem is None:
+                return
             log.warning("lock request %s: response_url %s, sending a DM", request.id, problem)
         if request.source != "slack":
             log.warning("lock request %s: nowhere to post %r", request.id, text)

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.db import migrate
-from bot.doctor import Check, Doctor, render, report, run_checks, settings_check
+from bot.doctor.all_checks import Doctor, run_checks
+from bot.doctor.checks import Check, render, report, settings_check
 from bot.slack.scopes import REQUIRED_BOT_SCOPES
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"

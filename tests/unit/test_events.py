@@ -440,7 +440,7 @@ async def test_a_lock_lockbot_asked_for_is_not_news_but_one_by_hand_is(world: Wo
     now = datetime.now(UTC)
     # Pending: Seam may tell us of the lock before the attempt's outcome.
     assert await world.handle(event("lock.locked", at=now, method="seamapi")) == ["ignored"]
-    await world.service.settle(request_id, LockStatus.LOCKED)
+    await world.service.tracker.settle(request_id, LockStatus.LOCKED)
     assert await world.handle(event("lock.locked", at=now + timedelta(seconds=30))) == ["ignored"]
     # Minutes later it was someone at the door; and another door was never lockbot's.
     assert await world.handle(

@@ -141,7 +141,7 @@ async def test_settle_happens_once(db: Database, scheduler: Scheduler) -> None:
     service, _, notes = await make_service(db, scheduler, [SUCCESS])
     row = await run_to_end(service, notes)
     assert row.id is not None
-    assert await service.settle(row.id, LockStatus.FAILED, "late", "late") is None
+    assert await service.tracker.settle(row.id, LockStatus.FAILED, "late", "late") is None
     assert [e[0] for e in notes.events].count("finished") == 1
     assert (await service.load(row.id)).status is LockStatus.LOCKED  # type: ignore[union-attr]
 
