@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Door, DoorAlias, DoorGroup, NameSource, utcnow
 from bot.names import NAME_MAX, DoorError, normalise, valid_name
+from bot.refusals import Refused
 
 SEAM_NAME_MAX = 200
 
@@ -264,8 +265,5 @@ async def sync_doors(
         await session.commit()
     except sa.exc.IntegrityError:
         await session.rollback()
-        raise DoorError(
-            "the doors changed while syncing (another sync or `doors add`?); nothing was "
-            "written, run `lockbot doors sync` again"
-        ) from None
+        raise DoorError(Refused.SYNC_RACE) from None
     return plan.report

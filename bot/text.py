@@ -1,8 +1,8 @@
-"""Echoing people's text back safely: the one rule every message needs, wherever it is worded."""
+"""Words every surface shares: echoing people's text back safely, and times as people read them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -17,3 +17,15 @@ def local_time(moment: datetime, zone: str, *, year: bool = False) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime(
         "%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M"
     )
+
+
+def span(length: timedelta) -> str:
+    """A length of time in words: "14 min", "1 h 10 min", "3 days"; rounded to the minute, never
+    "0 min"."""
+    minutes = max(1, round(length.total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours >= 48:
+        return f"{round(minutes / 1440)} days"
+    return f"{hours} h" + (f" {rest} min" if rest else "")

@@ -21,6 +21,7 @@ from bot.models import (
     Permission,
 )
 from bot.names import DoorError, normalise
+from bot.refusals import Refused
 
 
 async def apply(
@@ -39,10 +40,7 @@ async def apply(
         await session.commit()
     except sa.exc.IntegrityError:
         await session.rollback()
-        raise DoorError(
-            "the doors changed while applying (someone else at work?); nothing was written, "
-            "run it again"
-        ) from None
+        raise DoorError(Refused.APPLY_RACE) from None
     return result
 
 
