@@ -1,9 +1,13 @@
-"""Words every surface shares: echoing people's text back safely, and times as people read them."""
+"""Words every surface shares: echoing people's text back safely, times and spans as people
+read them, and the rule a name breaks."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.names import NAME_MAX
+from bot.refusals import BadName
 
 
 def escape(text: str) -> str:
@@ -29,3 +33,16 @@ def span(length: timedelta) -> str:
     if hours >= 48:
         return f"{round(minutes / 1440)} days"
     return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def bad_name(name: str, why: BadName | None, kind: str) -> str:
+    """The rule `name` breaks as a `kind` ("door name", "group name", "alias"), with the name
+    quoted as typed: the same rule, said alike, wherever a name is given."""
+    match why:
+        case BadName.EMPTY | None:
+            rule = f"a {kind} needs at least one letter or digit"
+        case BadName.TOO_LONG:
+            rule = f"a {kind} is at most {NAME_MAX} characters"
+        case BadName.STAR:
+            rule = "`*` means every door and cannot be a name"
+    return f"{name!r}: {rule}"

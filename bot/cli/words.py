@@ -5,27 +5,15 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from bot.names import NAME_MAX
-from bot.refusals import BadName, Missing, Refusal, Refused
+from bot.refusals import Missing, Refusal, Refused
 from bot.schedules import TooMany, TooOften, WrongChannel
-from bot.text import span
+from bot.text import bad_name, span
 
 
 def _named(missing: Missing) -> str:
     return f"{missing.text!r}" + (
         f" (did you mean {missing.closest!r}?)" if missing.closest else ""
     )
-
-
-def _bad_name(name: str, why: BadName | None, kind: str) -> str:
-    match why:
-        case BadName.EMPTY | None:
-            problem = f"a {kind} needs at least one letter or digit"
-        case BadName.TOO_LONG:
-            problem = f"a {kind} is at most {NAME_MAX} characters"
-        case BadName.STAR:
-            problem = "`*` means every door and cannot be a name"
-    return f"{name!r}: {problem}"
 
 
 def _schedule_limit(error: Refusal) -> str:
@@ -68,9 +56,9 @@ def refusal(error: Refusal) -> str:
                 "`lockbot groups list` show them"
             )
         case Refused.BAD_DOOR_NAME:
-            return _bad_name(name, error.bad_name, "door name")
+            return bad_name(name, error.bad_name, "door name")
         case Refused.BAD_GROUP_NAME:
-            return _bad_name(name, error.bad_name, "group name")
+            return bad_name(name, error.bad_name, "group name")
         case Refused.NAME_TAKEN:
             return f"{', '.join(map(repr, error.names))} already names a door, alias or group"
         case Refused.GROUP_NAME_TAKEN:

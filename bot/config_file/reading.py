@@ -13,8 +13,8 @@ from yaml.reader import ReaderError
 
 from bot.access import EVERY_DOOR, valid_subject
 from bot.ids import is_channel_id
-from bot.names import NAME_MAX, normalise, valid_name
-from bot.refusals import BadName
+from bot.names import normalise, valid_name
+from bot.text import bad_name
 
 SECTIONS = ("doors", "groups", "grants", "admins")
 DOOR_KEYS = ("name", "device_id", "aliases", "channels")
@@ -130,18 +130,6 @@ def _value(fields: dict[str, tuple[Node, Node]], key: str) -> Node:
     return fields[key][1] if key in fields else ScalarNode(_NULL, "")
 
 
-def _bad_name(name: str, why: BadName, kind: str) -> str:
-    """Why `name` cannot be a `kind` ("door name", "group name", "alias")."""
-    match why:
-        case BadName.EMPTY:
-            problem = f"a {kind} needs at least one letter or digit"
-        case BadName.TOO_LONG:
-            problem = f"a {kind} is at most {NAME_MAX} characters"
-        case BadName.STAR:
-            problem = "`*` means every door and cannot be a name"
-    return f"{name!r}: {problem}"
-
-
 def _not_a_subject(subject: str) -> str:
     return (
         f"{subject!r} is not a Slack ID: use a user ID (U… or W…) or a user group ID (S…), "
@@ -237,7 +225,7 @@ class _Reader:
     def claim(self, name: str, node: Node, owner: str, kind: str) -> bool:
         """Take `name` for `owner`; False (and a problem) when it is invalid or taken."""
         if why := valid_name(name):
-            self.problem(node, _bad_name(name, why, kind))
+            self.problem(node, bad_name(name, why, kind))
             return False
         key = normalise(name)
         if key in self.names:

@@ -122,7 +122,7 @@ def channel(text: str) -> str:
 
 
 def parse_hours(text: str) -> tuple[str, str]:
-    """"22:00-07:00" → ("22:00", "07:00")."""
+    """ "22:00-07:00" → ("22:00", "07:00")."""
     found = _HOURS.match(text.strip())
     if found:
         h1, m1, h2, m2 = (int(g) for g in found.groups())

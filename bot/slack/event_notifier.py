@@ -45,7 +45,8 @@ class SlackEventNotifier:
         try:
             await self.client.chat_update(channel=ref.channel, ts=ref.ts, text=said(news))
         except SlackApiError as error:
-            log.warning("could not update device news %s in %s: %s", ref.ts, ref.channel,
-                        _error(error))
+            log.warning(
+                "could not update device news %s in %s: %s", ref.ts, ref.channel, _error(error)
+            )
         except Exception:
             log.exception("could not update device news %s in %s", ref.ts, ref.channel)

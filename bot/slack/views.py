@@ -52,7 +52,9 @@ async def blocked_doors(
     ]
 
 
-def not_yours(service: LockService, what: str, target: Resolved, blocked: Sequence[Door]) -> str:
+def refuse(service: LockService, what: str, target: Resolved, blocked: Sequence[Door]) -> str:
+    """`what` (status, history) of doors the asker may not lock: refused, naming them in a
+    group."""
     names = None if target.group is None else [d.name for d in blocked]
     return lists.not_yours(what, target.name, names, service.access.admins)
 
@@ -86,7 +88,7 @@ async def status(
             return lists.unknown(target, found.suggestions, "status")
         blocked = await blocked_doors(service, session, user_id, found.doors)
     if blocked:
-        return not_yours(service, "status", found, blocked)
+        return refuse(service, "status", found, blocked)
     if not found.doors:
         return status_words.no_doors(found.name)
     return Later(
@@ -132,7 +134,7 @@ async def history(service: LockService, user_id: str, target: str | None, limit:
             ids = {door.id for door in found.doors if door.id is not None}
             blocked = [] if visible is None else [d for d in found.doors if d.id not in visible]
             if blocked:
-                return not_yours(service, "history", found, blocked)
+                return refuse(service, "history", found, blocked)
             rows = await recent_requests(session, ids, limit)
         elif visible is not None and not visible:
             return lists.no_history_to_show(service.access.admins)

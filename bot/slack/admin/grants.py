@@ -57,4 +57,4 @@ async def _revoke(ctx: Context, args: list[str]) -> str:
 async def _grants(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.session() as session:
         rows = await access.list_grants(session)
-    return words.grants(rows, sorted(ctx.service.access.admins))
+    return words.grants_held(rows, sorted(ctx.service.access.admins))

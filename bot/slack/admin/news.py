@@ -59,9 +59,11 @@ async def _alerts(ctx: Context, args: list[str]) -> str:
     if len(args) == 1:
         async with ctx.service.db.session() as session:
             target = await events.door_or_group(session, args[0])
-            routed = [] if isinstance(target, DoorGroup) or target.id is None else [
-                g for g in await events.groups_of(session, target.id) if g.alert_channel
-            ]
+            routed = (
+                []
+                if isinstance(target, DoorGroup) or target.id is None
+                else [g for g in await events.groups_of(session, target.id) if g.alert_channel]
+            )
         return words.news_goes(target, routed[0] if routed else None)
     name, where = args
     wanted = None if where.casefold() == "default" else channel_id(where)

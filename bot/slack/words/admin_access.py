@@ -62,7 +62,7 @@ def _held(label: str) -> str:
     return f"{bold(group)} (group)" if group != label else bold(label)
 
 
-def grants(rows: Sequence[tuple[str, str]], configured: Sequence[str]) -> str:
+def grants_held(rows: Sequence[tuple[str, str]], configured: Sequence[str]) -> str:
     """Who holds which grant (`rows`: subject, label), and the admins LOCKBOT_ADMINS makes."""
     held: dict[str, list[str]] = {}
     for subject, label in rows:

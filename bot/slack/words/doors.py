@@ -71,7 +71,9 @@ def state_words(state: DoorState | None, now: datetime) -> tuple[str, str]:
     return emoji, words
 
 
-def door_line(door: Door, aliases: Sequence[str], state: DoorState | None, now: datetime) -> str:
+def door_state_line(
+    door: Door, aliases: Sequence[str], state: DoorState | None, now: datetime
+) -> str:
     emoji, words = state_words(state, now)
     also = ""
     if aliases:

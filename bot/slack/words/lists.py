@@ -19,7 +19,7 @@ from bot.slack.words.common import (
     pretty_date,
     who_asked,
 )
-from bot.slack.words.doors import door_line
+from bot.slack.words.doors import door_state_line
 from bot.text import escape
 
 # History must fit 50 rows; Slack shows a long message folded, and refuses only past 40k.
@@ -69,7 +69,7 @@ def targets(
     now: datetime,
 ) -> str:
     """What the asker may lock: each door (with its aliases and state), then each group."""
-    lines = [door_line(door, aliases, state, now) for door, aliases, state in doors]
+    lines = [door_state_line(door, aliases, state, now) for door, aliases, state in doors]
     for view in groups:
         names = _first([escape(d.name) for d in view.doors])
         lines.append(

@@ -60,7 +60,7 @@ def _locked(news: Locked) -> str:
     return f"🔒 {bold(news.door)} was locked ({how})"
 
 
-def _battery(news: Battery) -> str:
+def _battery_news(news: Battery) -> str:
     low = is_low(news.status)
     percent = f" ({round(news.level * 100)}%)" if news.level is not None else ""
     return (
@@ -81,7 +81,7 @@ def said(news: News) -> str:
         case Locked():
             return _locked(news)
         case Battery():
-            return _battery(news)
+            return _battery_news(news)
         case Offline(door):
             return f"📴 {bold(door)} went offline"
         case Online(door, offline_for):

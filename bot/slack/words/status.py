@@ -56,7 +56,7 @@ def plain(problem: Problem) -> str:
     return f"Seam reports `{escape(problem.code)}`."
 
 
-def _battery(state: DeviceState) -> str | None:
+def _battery_fact(state: DeviceState) -> str | None:
     if state.battery_level is None and state.battery_status is None:
         return None
     low = state.battery_status in ("low", "critical")
@@ -77,7 +77,7 @@ def device_lines(name: str, state: DeviceState) -> list[str]:
     facts = [words + (" (last reported)" if state.online is False else "")]
     if state.online is not None:
         facts.append("online" if state.online else "📴 offline")
-    if battery := _battery(state):
+    if battery := _battery_fact(state):
         facts.append(battery)
     if state.door_open is not None:
         facts.append("🚪 door open" if state.door_open else "door closed")
