@@ -376,7 +376,7 @@ def test_admin_answers_about_access() -> None:
         "✅ <@U1> is no longer an admin by grant. They still are through `LOCKBOT_ADMINS`."
     )
     rows = [("S1", "*"), ("S1", "Garage"), ("U9", "Floor 2 (group)"), ("U9", "admin")]
-    assert admin_access.grants(rows, ["UADMIN"]) == (
+    assert admin_access.grants_held(rows, ["UADMIN"]) == (
         "🔑 *Grants*\n• <!subteam^S1>: every door, *Garage*\n• <@U9>: *Floor 2* (group), admin\n"
         "Admins through `LOCKBOT_ADMINS`: <@UADMIN>"
     )
