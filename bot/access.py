@@ -22,6 +22,7 @@ from bot.ids import is_group_id, is_user_id
 from bot.models import Door, DoorGroup, Grant, GroupMember, Permission, Rejection
 from bot.names import covered_doors, lookup, resolve
 from bot.ports import GroupDirectory, GroupLookupError
+from bot.refusals import Refusal, Refused
 
 if TYPE_CHECKING:
     from bot.db import Database
@@ -29,14 +30,12 @@ if TYPE_CHECKING:
 EVERY_DOOR = "*"
 
 
-def valid_subject(subject: str) -> str | None:
-    """Why `subject` cannot be granted anything, or None when it can."""
+def valid_subject(subject: str) -> Refused | None:
+    """Why `subject` cannot be granted anything (it is no Slack user or user-group ID), or None
+    when it can."""
     if is_user_id(subject) or is_group_id(subject):
         return None
-    return (
-        f"{subject!r} is not a Slack ID: use a user ID (U… or W…) or a user group ID (S…), "
-        "which Slack shows under a profile's ⋮ menu as “Copy member ID”"
-    )
+    return Refused.NOT_A_SUBJECT
 
 
 OPERATOR_PREFIX = "cli:"  # someone at the terminal: they have the database anyway
@@ -240,8 +239,8 @@ async def lockable_targets(session: AsyncSession, policy: AccessPolicy, user_id:
     return Lockable(doors, groups)
 
 
-class AccessError(ValueError):
-    """A grant operation that cannot be done, with a message for the person who asked."""
+class AccessError(Refusal):
+    """A grant operation that cannot be done as asked."""
 
 
 @dataclass(frozen=True)
@@ -268,12 +267,7 @@ async def target(session: AsyncSession, text: str) -> Target:
         return Target(door=found)
     if isinstance(found, DoorGroup):
         return Target(group=found)
-    hint = found.suggestions
-    also = f" (did you mean {hint[0]!r}?)" if hint else ""
-    raise AccessError(
-        f"no door or group is called {text!r}{also}; `lockbot doors list` and "
-        "`lockbot groups list` show them"
-    )
+    raise AccessError(Refused.NO_SUCH_TARGET, missing=[found.missing])
 
 
 def _same_grant(subject: str, permission: Permission, where: Target) -> Any:
@@ -292,8 +286,8 @@ async def _resolve(
     session: AsyncSession, subject: str, text: str | None
 ) -> tuple[str, Permission, Target]:
     subject = subject.strip()
-    if problem := valid_subject(subject):
-        raise AccessError(problem)
+    if why := valid_subject(subject):
+        raise AccessError(why, names=[subject])
     if text is None:
         return subject, Permission.ADMIN, Target()
     return subject, Permission.LOCK, await target(session, text)

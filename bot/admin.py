@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import access, audit, door_admin, door_groups, door_sync, events, names
 from bot.door_sync import ListedLock, SyncReport
 from bot.models import Door, DoorGroup, QuietHours
+from bot.refusals import Refused
 
 
 async def add_door(
@@ -167,7 +168,7 @@ async def set_alert_channel(
     elif only == "group":
         group = await names.find_group(session, name)
         if group is None:
-            raise names.DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
+            raise names.DoorError(Refused.NO_SUCH_GROUP, names=[name])
         target = group
     else:
         target = await events.door_or_group(session, name)

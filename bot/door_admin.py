@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.ids import is_channel_id
 from bot.models import Door, DoorAlias, DoorChannel, NameSource
 from bot.names import DoorError, existing_door, name_taken, normalise, valid_name
+from bot.refusals import Refused
 
 
 async def add_door(
@@ -19,15 +20,15 @@ async def add_door(
     name, device_id = name.strip(), device_id.strip()
     for label in (name, *aliases):
         if problem := valid_name(label):
-            raise DoorError(f"{label!r}: {problem}")
+            raise DoorError(Refused.BAD_DOOR_NAME, names=[label], bad_name=problem)
     if not device_id:
-        raise DoorError("the device ID is empty; `lockbot doors list` shows the known ones")
+        raise DoorError(Refused.NO_DEVICE_ID)
     taken = [label for label in (name, *aliases) if await name_taken(session, label)]
     if taken:
-        raise DoorError(f"{', '.join(map(repr, taken))} already names a door, alias or group")
+        raise DoorError(Refused.NAME_TAKEN, names=taken)
     keys = [normalise(a) for a in aliases]
     if normalise(name) in keys or len(set(keys)) != len(keys):
-        raise DoorError("the name and aliases must differ from each other")
+        raise DoorError(Refused.NAMES_REPEAT)
     door = Door(
         name=name, key=normalise(name), device_id=device_id, name_source=NameSource.ADMIN.value
     )
@@ -51,9 +52,9 @@ async def remove_door(session: AsyncSession, name: str) -> Door:
 async def add_alias(session: AsyncSession, name: str, alias: str) -> Door:
     door = await existing_door(session, name)
     if problem := valid_name(alias):
-        raise DoorError(f"{alias!r}: {problem}")
+        raise DoorError(Refused.BAD_DOOR_NAME, names=[alias], bad_name=problem)
     if await name_taken(session, alias):
-        raise DoorError(f"{alias!r} already names a door, alias or group")
+        raise DoorError(Refused.NAME_TAKEN, names=[alias])
     assert door.id is not None
     session.add(DoorAlias(door_id=door.id, alias=alias.strip(), key=normalise(alias)))
     await session.flush()
@@ -64,7 +65,7 @@ async def remove_alias(session: AsyncSession, alias: str) -> Door:
     key = normalise(alias)
     row = (await session.exec(select(DoorAlias).where(col(DoorAlias.key) == key))).first()
     if row is None:
-        raise DoorError(f"no alias is called {alias!r}; `lockbot doors list` shows them")
+        raise DoorError(Refused.NO_SUCH_ALIAS, names=[alias])
     door = await session.get(Door, row.door_id)
     assert door is not None
     await session.delete(row)
@@ -77,9 +78,9 @@ async def rename_door(session: AsyncSession, name: str, new_name: str) -> Door:
     door = await existing_door(session, name)
     new_name = new_name.strip()
     if problem := valid_name(new_name):
-        raise DoorError(f"{new_name!r}: {problem}")
+        raise DoorError(Refused.BAD_DOOR_NAME, names=[new_name], bad_name=problem)
     if normalise(new_name) != door.key and await name_taken(session, new_name):
-        raise DoorError(f"{new_name!r} already names a door, alias or group")
+        raise DoorError(Refused.NAME_TAKEN, names=[new_name])
     door.name, door.key, door.name_source = new_name, normalise(new_name), NameSource.ADMIN.value
     session.add(door)
     await session.flush()
@@ -98,10 +99,7 @@ async def set_channels(session: AsyncSession, name: str, channels: Iterable[str]
     wanted = sorted({c.strip() for c in channels if c.strip()})
     for channel in wanted:
         if not is_channel_id(channel):
-            raise DoorError(
-                f"{channel!r} is not a channel ID (C… or G…); in Slack, a channel's "
-                "details show its ID at the bottom"
-            )
+            raise DoorError(Refused.NOT_A_CHANNEL, names=[channel])
     rows = await session.exec(select(DoorChannel).where(col(DoorChannel.door_id) == door.id))
     for row in rows.all():
         await session.delete(row)

@@ -15,11 +15,12 @@ from bot.names import (
     find_door,
     find_group,
     group_doors,
-    load_directory,
+    missing_door,
     name_taken,
     normalise,
     valid_name,
 )
+from bot.refusals import Refused
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,8 @@ async def _doors_named(session: AsyncSession, names: Sequence[str]) -> list[Door
         elif door not in found:
             found.append(door)
     if unknown:
-        directory = await load_directory(session)
-        hints = [
-            f"{name!r}" + (f" (did you mean {s[0]!r}?)" if (s := directory.suggest(name)) else "")
-            for name in unknown
-        ]
-        raise DoorError(f"no door is called {', '.join(hints)}; `lockbot doors list` shows them")
+        missing = [await missing_door(session, name) for name in unknown]
+        raise DoorError(Refused.NO_SUCH_DOOR, missing=missing)
     return found
 
 
@@ -51,12 +48,12 @@ async def add_group(session: AsyncSession, name: str, door_names: Sequence[str])
     """Create a group, or add doors to an existing one. Does not commit."""
     name = name.strip()
     if problem := valid_name(name):
-        raise DoorError(f"{name!r}: {problem.replace('door name', 'group name')}")
+        raise DoorError(Refused.BAD_GROUP_NAME, names=[name], bad_name=problem)
     doors = await _doors_named(session, door_names)
     group = await find_group(session, name)
     if group is None:
         if await name_taken(session, name):
-            raise DoorError(f"{name!r} already names a door or alias; pick another group name")
+            raise DoorError(Refused.GROUP_NAME_TAKEN, names=[name])
         group = DoorGroup(name=name, key=normalise(name))
         session.add(group)
         await session.flush()
@@ -113,5 +110,5 @@ async def list_groups(session: AsyncSession) -> list[GroupView]:
 async def _existing(session: AsyncSession, name: str) -> DoorGroup:
     group = await find_group(session, name)
     if group is None:
-        raise DoorError(f"no group is called {name!r}; `lockbot groups list` shows them")
+        raise DoorError(Refused.NO_SUCH_GROUP, names=[name])
     return group

@@ -6,7 +6,7 @@ Events and reads are kept per device in `device_state`, one conditional upsert p
 event that arrives late (a poll's overlap, a webhook retried for hours) never overwrites a newer
 fact. Lockbot's own outcome is not copied there: its row in lock_request is already the truth,
 committed before anyone is told, whichever path settled it. Facts only; the words belong to each
-surface (Slack: `bot.slack.door_words`).
+surface (Slack: `bot.slack.words.doors`).
 """
 
 from __future__ import annotations

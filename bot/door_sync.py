@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import all_or_nothing
 from bot.models import Door, DoorAlias, DoorGroup, NameSource, utcnow
 from bot.names import NAME_MAX, DoorError, normalise, valid_name
+from bot.refusals import Refused
 
 SEAM_NAME_MAX = 200
 
@@ -250,10 +251,7 @@ async def sync_doors(
         await session.rollback()
         return plan.report
     by_id = {door.id: door for door in doors}
-    clash = DoorError(
-        "the doors changed while syncing (another sync or `doors add`?); nothing was "
-        "written, run `lockbot doors sync` again"
-    )
+    clash = DoorError(Refused.SYNC_RACE)
     async with all_or_nothing(session, clash):
         # Renamed doors first give up their keys, so two doors may swap names.
         for door_id, values in plan.updates.items():

@@ -1,5 +1,5 @@
 """What the lock_request table remembers: each door's last outcome, and the recent requests a
-person may see. Read-only; the words for Slack live in `bot.slack.views`."""
+person may see. Read-only; the words for Slack live in `bot.slack.words.lists`."""
 
 from __future__ import annotations
 

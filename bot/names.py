@@ -18,13 +18,14 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Door, DoorAlias, DoorGroup, GroupMember
+from bot.refusals import BadName, Missing, Refusal, Refused
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 NAME_MAX = 80
 
 
-class DoorError(ValueError):
-    """A door operation that cannot be done, with a message fit for the person who asked."""
+class DoorError(Refusal):
+    """A door, alias or group operation that cannot be done as asked."""
 
 
 def normalise(name: str) -> str:
@@ -35,15 +36,15 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub(" ", folded).strip()
 
 
-def valid_name(name: str) -> str | None:
-    """Why `name` cannot name a door, or None when it can."""
+def valid_name(name: str) -> BadName | None:
+    """Why `name` cannot name a door or group, or None when it can."""
     key = normalise(name)
     if not key:
-        return "a door name needs at least one letter or digit"
+        return BadName.EMPTY
     if len(name) > NAME_MAX:
-        return f"a door name is at most {NAME_MAX} characters"
+        return BadName.TOO_LONG
     if key == "*":
-        return "`*` means every door and cannot be a name"
+        return BadName.STAR
     return None
 
 
@@ -123,10 +124,15 @@ async def existing_door(session: AsyncSession, name: str) -> Door:
     """The door named `name`, or a DoorError that suggests a door close to it."""
     door = await find_door(session, name)
     if door is None:
-        hint = (await load_directory(session)).suggest(name)
-        also = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise DoorError(f"no door is called {name!r}{also}; `lockbot doors list` shows them")
+        missing = await missing_door(session, name)
+        raise DoorError(Refused.NO_SUCH_DOOR, missing=[missing])
     return door
+
+
+async def missing_door(session: AsyncSession, name: str) -> Missing:
+    """`name`, which names no door, with the door name closest to it."""
+    hint = (await load_directory(session)).suggest(name)
+    return Missing(name, hint[0] if hint else None)
 
 
 async def name_taken(session: AsyncSession, name: str) -> bool:
@@ -176,6 +182,11 @@ class Unknown:
 
     text: str
     suggestions: list[str]
+
+    @property
+    def missing(self) -> Missing:
+        """As a refusal's fact: the text, and the closest name."""
+        return Missing(self.text, self.suggestions[0] if self.suggestions else None)
 
 
 Named = Door | DoorGroup

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from bot.door_sync import ListedLock
 from bot.models import LockBatch, LockRequest
+from bot.news import News
 
 AttemptStatus = Literal["pending", "success", "error"]
 
@@ -114,11 +115,12 @@ class EventSource(Protocol):
 
 
 class EventNotifier(Protocol):
-    """Posts device news; `update` edits an earlier post in place (a flapping device)."""
+    """Tells device news, as facts it words itself; `update` edits an earlier post in place
+    (a flapping device)."""
 
-    async def post(self, channel: str, text: str) -> MessageRef | None: ...
+    async def post(self, channel: str, news: News) -> MessageRef | None: ...
 
-    async def update(self, ref: MessageRef, text: str) -> None: ...
+    async def update(self, ref: MessageRef, news: News) -> None: ...
 
 
 class Progress(StrEnum):

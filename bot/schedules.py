@@ -16,47 +16,37 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import AccessPolicy
 from bot.cadence import shortest_gap
 from bot.door_admin import door_channels
-from bot.events.wording import duration
 from bot.models import Door, DoorGroup, Schedule, utcnow
 from bot.names import Named, Unknown, covered_doors, group_doors, resolve
+from bot.refusals import Refusal, Refused
 from bot.when import When, parse_when
 
 ScheduleListener = Callable[[], Coroutine[Any, Any, None]]
 
 
-class ScheduleError(ValueError):
-    """A schedule operation that cannot be done; the message is for the person who asked."""
+class ScheduleError(Refusal):
+    """A schedule operation that cannot be done as asked."""
 
 
 class WrongChannel(ScheduleError):
     """The report channel is not one that every limited door may be locked from."""
 
     def __init__(self, channel_id: str, allowed: dict[str, list[str]]) -> None:
+        super().__init__(Refused.WRONG_CHANNEL, names=[channel_id])
         self.channel_id = channel_id
         self.allowed = allowed  # door name → the only channels it may be locked from
-        only = "; ".join(f"{name} only from {', '.join(ids)}" for name, ids in allowed.items())
-        super().__init__(
-            f"A schedule's runs lock from the channel they report in, and {channel_id} is not "
-            f"one its doors may be locked from: {only}."
-        )
 
 
 class TooOften(ScheduleError):
     def __init__(self, when: When, gap: timedelta, minimum: timedelta) -> None:
+        super().__init__(Refused.TOO_OFTEN)
         self.when, self.gap, self.minimum = when, gap, minimum
-        super().__init__(
-            f"{when.describe()} runs as often as every {duration(gap)}, and a schedule may run "
-            f"at most once every {duration(minimum)}. An admin may schedule it more often."
-        )
 
 
 class TooMany(ScheduleError):
     def __init__(self, owner: str, limit: int) -> None:
+        super().__init__(Refused.TOO_MANY, names=[owner])
         self.owner, self.limit = owner, limit
-        super().__init__(
-            f"{owner} has {limit} active schedules, the most one person may have. Pause or "
-            "remove one first, or ask an admin."
-        )
 
 
 @dataclass(frozen=True)
@@ -93,9 +83,7 @@ async def _target(session: AsyncSession, text: str) -> Named:
     found = await resolve(session, text)
     if not isinstance(found, Unknown):
         return found
-    hint = found.suggestions
-    also = f" Did you mean {hint[0]!r}?" if hint else ""
-    raise ScheduleError(f"I don't know a door or group called {text!r}.{also}")
+    raise ScheduleError(Refused.SCHEDULE_TARGET_UNKNOWN, missing=[found.missing])
 
 
 async def doors_of(session: AsyncSession, schedule: Schedule) -> list[Door]:
@@ -190,13 +178,10 @@ class Schedules:
         assert named.id is not None
         doors = await covered_doors(session, named)
         if not doors:
-            raise ScheduleError(f"{named.name} has no doors to lock yet.")
+            raise ScheduleError(Refused.EMPTY_GROUP, names=[named.name])
         blocked = await may_lock_all(session, self.access, user_id, doors)
         if blocked:
-            raise ScheduleError(
-                "You may schedule only what you may lock, and you may not lock "
-                f"{', '.join(blocked)}."
-            )
+            raise ScheduleError(Refused.MAY_NOT_LOCK, names=blocked)
         # Each run locks from this channel, and a door's channel limit holds for runs too.
         if limited := await channel_limits(session, doors, channel_id):
             raise WrongChannel(channel_id, limited)
@@ -236,13 +221,10 @@ class Schedules:
     async def _own(self, session: AsyncSession, user_id: str, schedule_id: int) -> Schedule:
         schedule = await session.get(Schedule, schedule_id)
         if schedule is None:
-            raise ScheduleError(
-                f"There is no schedule {schedule_id}; `/lock schedules` lists them."
-            )
+            raise ScheduleError(Refused.NO_SUCH_SCHEDULE, number=schedule_id)
         if schedule.created_by != user_id and not await self.access.is_admin(session, user_id):
             raise ScheduleError(
-                f"Schedule {schedule_id} belongs to {schedule.created_by}; only they or an admin "
-                "may change it."
+                Refused.NOT_YOUR_SCHEDULE, number=schedule_id, names=[schedule.created_by]
             )
         return schedule
 

@@ -11,18 +11,14 @@ from typing import TypeVar
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.access import AccessError
+from bot.cli.words import refusal
 from bot.config import Settings
 from bot.db import Database, migrate_async
 from bot.logs import configure
-from bot.names import DoorError
-from bot.schedules import ScheduleError
+from bot.refusals import Refusal
 from bot.when import WhenError
 
 T = TypeVar("T")
-
-# What the domain refuses with a sentence meant for whoever asked: said, and exit code 1.
-REFUSALS = (DoorError, AccessError, ScheduleError, WhenError)
 
 
 def settings() -> Settings:
@@ -50,7 +46,8 @@ def operator() -> str:
 
 
 def in_session(work: Callable[[AsyncSession], Awaitable[T]], config: Settings | None = None) -> T:
-    """Migrate if needed, then run `work` in one session; a refusal becomes exit code 1."""
+    """Migrate if needed, then run `work` in one session; a refusal is said in the terminal's
+    words (`bot.cli.words`), with exit code 1."""
     url = (config or settings()).database_url
 
     async def main() -> T:
@@ -65,7 +62,9 @@ def in_session(work: Callable[[AsyncSession], Awaitable[T]], config: Settings | 
 
     try:
         return asyncio.run(main())
-    except REFUSALS as error:
+    except Refusal as error:
+        raise fail(refusal(error)) from None
+    except WhenError as error:  # the `<when>` grammar's own help, the same on every surface
         raise fail(str(error)) from None
 
 

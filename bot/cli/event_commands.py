@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import admin, events, names
+from bot import admin, events
 from bot.cli.common import admin_change, echo_lines, fail, in_session, settings
 from bot.models import Door, DoorGroup
 
@@ -39,7 +39,7 @@ def alerts(name: str, channel: str | None, default: bool, only: Literal["door", 
         async def show(session: AsyncSession) -> tuple[str, str | None]:
             target = await events.door_or_group(session, name)
             if not isinstance(target, DoorGroup if only == "group" else Door):
-                raise names.DoorError(f"no {only} is called {name!r}")
+                raise fail(f"no {only} is called {name!r}")
             return target.name, target.alert_channel
 
         shown, now = in_session(show)

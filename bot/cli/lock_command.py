@@ -14,7 +14,7 @@ from bot.cli.common import operator, require_seam, settings
 from bot.db import migrate_async
 
 if TYPE_CHECKING:
-    from bot.console import ConsoleNotifier
+    from bot.cli.console import ConsoleNotifier
     from bot.locking import GroupSubmission, LockService
     from bot.models import LockRequest
 
@@ -49,7 +49,7 @@ async def lock_group(
 
 def lock(door: str) -> None:
     """Lock a door or a group from the terminal, through the same path as /lock."""
-    from bot.console import ConsoleNotifier, NoGroups
+    from bot.cli.console import ConsoleNotifier, NoGroups
     from bot.locking import GroupSubmission, Requester
     from bot.models import LockStatus, Rejection
     from bot.runtime import Runtime

@@ -61,7 +61,7 @@ def _groups(config: Settings) -> GroupDirectory:
         from bot.slack.usergroups import SlackGroups
 
         return SlackGroups(slack_client(config))
-    from bot.console import NoGroups
+    from bot.cli.console import NoGroups
 
     return NoGroups()
 

@@ -14,6 +14,7 @@ from yaml.reader import ReaderError
 from bot.access import EVERY_DOOR, valid_subject
 from bot.ids import is_channel_id
 from bot.names import normalise, valid_name
+from bot.text import bad_name
 
 SECTIONS = ("doors", "groups", "grants", "admins")
 DOOR_KEYS = ("name", "device_id", "aliases", "channels")
@@ -129,6 +130,13 @@ def _value(fields: dict[str, tuple[Node, Node]], key: str) -> Node:
     return fields[key][1] if key in fields else ScalarNode(_NULL, "")
 
 
+def _not_a_subject(subject: str) -> str:
+    return (
+        f"{subject!r} is not a Slack ID: use a user ID (U… or W…) or a user group ID (S…), "
+        "which Slack shows under a profile's ⋮ menu as “Copy member ID”"
+    )
+
+
 def _close(text: str, names: dict[str, str]) -> str:
     """` (did you mean 'X'?)` when one of `names` (by key) is close to `text`."""
     found = difflib.get_close_matches(normalise(text), list(names), n=1, cutoff=0.6)
@@ -216,8 +224,8 @@ class _Reader:
 
     def claim(self, name: str, node: Node, owner: str, kind: str) -> bool:
         """Take `name` for `owner`; False (and a problem) when it is invalid or taken."""
-        if problem := valid_name(name):
-            self.problem(node, f"{name!r}: {problem.replace('door name', kind)}")
+        if why := valid_name(name):
+            self.problem(node, bad_name(name, why, kind))
             return False
         key = normalise(name)
         if key in self.names:
@@ -334,8 +342,8 @@ class _Reader:
         targets = self.door_names | self.group_names
         given = self.mapping(node, "grants", None, "U0123ABCD: [Front Door]")
         for subject, (key_node, value_node) in given.items():
-            if problem := valid_subject(subject):
-                self.problem(key_node, problem)
+            if valid_subject(subject):
+                self.problem(key_node, _not_a_subject(subject))
             held: set[Access] = set()
             for text, item in self.texts(value_node, f"{subject}'s grants", '[Front Door, "*"]'):
                 access = self.target(subject, text)
@@ -362,7 +370,7 @@ class _Reader:
     def admins(self, node: Node) -> set[Access]:
         out: set[Access] = set()
         for subject, item in self.texts(node, "admins", "[U0ADMIN]"):
-            if problem := valid_subject(subject):
-                self.problem(item, problem)
+            if valid_subject(subject):
+                self.problem(item, _not_a_subject(subject))
             out.add(Access(subject, "admin"))
         return out

@@ -21,6 +21,7 @@ from bot.models import (
     Permission,
 )
 from bot.names import DoorError, normalise
+from bot.refusals import Refused
 
 
 async def apply(
@@ -31,10 +32,7 @@ async def apply(
     if dry_run or not result.changes:
         await session.rollback()
         return result
-    clash = DoorError(
-        "the doors changed while applying (someone else at work?); nothing was written, "
-        "run it again"
-    )
+    clash = DoorError(Refused.APPLY_RACE)
     async with all_or_nothing(session, clash):
         await _write(session, result)
         for change in result.changes:

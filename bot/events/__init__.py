@@ -8,7 +8,7 @@ claimed once by its id (the `seam_event` row), what it says of the lock is kept
   `LockService.settle`, whose `UPDATE … WHERE pending` keeps the outcome told once even when the
   poll gets there at the same moment;
 - device news is routed to the door's alert channel (the door's, else its first group's by name,
-  else LOCKBOT_ALERT_CHANNEL) and told in plain words, unless noise control holds it back (our
+  else LOCKBOT_ALERT_CHANNEL) and told, unless noise control holds it back (our
   own lock, muted, quiet hours) or folds it into an earlier message (a flapping device, a battery
   told today already).
 
@@ -24,7 +24,8 @@ The relay is built from parts it is handed, each owning its state and what it ne
 - `notices`: `Notices`: the messages noise control keeps and edits (EventNotice rows).
 - `unexpected`: `UnexpectedUnlocks`: the warning for an unlock soon after a scheduled lock.
 - `telling`: `Teller`: posts and edits, best effort.
-- `wording`: every sentence the relay posts.
+- The news itself is facts (`bot.news`), which the `EventNotifier` words (Slack:
+  `bot.slack.words.news`).
 - `muting`: the admin side: mutes and quiet hours as plain domain functions that do not commit
   (`bot.admin` wraps them with the audit trail): `EventError`, `is_quiet`, `parse_hours`.
 - `kinds`: the Seam event types lockbot knows by name (`EVENT_TYPES`: the ones it tells).
@@ -68,7 +69,6 @@ from bot.events.relay import EventRelay
 from bot.events.routing import Route, Router
 from bot.events.telling import Teller
 from bot.events.unexpected import UnexpectedUnlocks
-from bot.events.wording import battery_text, bold, duration, locked_text, unlocked_text
 
 __all__ = [
     "BATTERY_CHANGED",
@@ -92,23 +92,18 @@ __all__ = [
     "Router",
     "Teller",
     "UnexpectedUnlocks",
-    "battery_text",
-    "bold",
     "channel",
     "clear_quiet",
     "door_or_group",
-    "duration",
     "event_type",
     "groups_of",
     "is_quiet",
     "label",
     "list_mutes",
     "list_quiet",
-    "locked_text",
     "mute",
     "parse_hours",
     "set_quiet",
-    "unlocked_text",
     "unmute",
     "zone",
 ]

@@ -16,11 +16,12 @@ from bot.events.kinds import EVENT_TYPES
 from bot.ids import is_channel_id
 from bot.models import Door, DoorGroup, EventMute, GroupMember, QuietHours
 from bot.names import DoorError, Unknown, resolve
+from bot.refusals import Refused
 
 
 class EventError(DoorError):
-    """A mute or quiet-hours change that cannot be made as asked. A DoorError, so Slack and the
-    terminal already show it as a refusal rather than a crash."""
+    """A mute or quiet-hours change that cannot be made as asked. A DoorError, so whoever
+    refuses door changes refuses these too."""
 
 
 def event_type(text: str) -> str:
@@ -28,19 +29,14 @@ def event_type(text: str) -> str:
     wanted = text.strip().casefold()
     if wanted in EVENT_TYPES:
         return wanted
-    raise EventError(f"{text!r} is not an event I relay; use one of {', '.join(EVENT_TYPES)}")
+    raise EventError(Refused.NOT_AN_EVENT, names=[text], choices=EVENT_TYPES)
 
 
 async def door_or_group(session: AsyncSession, text: str) -> Door | DoorGroup:
     found = await resolve(session, text)
     if not isinstance(found, Unknown):
         return found
-    hint = found.suggestions
-    also = f" (did you mean {hint[0]!r}?)" if hint else ""
-    raise EventError(
-        f"no door or group is called {text!r}{also}; `lockbot doors list` and "
-        "`lockbot groups list` show them"
-    )
+    raise EventError(Refused.NO_SUCH_TARGET, missing=[found.missing])
 
 
 async def groups_of(session: AsyncSession, door_id: int) -> list[DoorGroup]:
@@ -121,30 +117,25 @@ def channel(text: str) -> str:
     """A Slack channel ID: routing and quiet hours compare IDs, so a name would never match."""
     text = text.strip()
     if not is_channel_id(text):
-        raise EventError(
-            f"{text!r} is not a Slack channel ID; use the ID (C… or G…), which Slack shows at "
-            "the bottom of the channel's details"
-        )
+        raise EventError(Refused.NOT_A_NEWS_CHANNEL, names=[text])
     return text
 
 
 def parse_hours(text: str) -> tuple[str, str]:
-    """"22:00-07:00" → ("22:00", "07:00")."""
+    """ "22:00-07:00" → ("22:00", "07:00")."""
     found = _HOURS.match(text.strip())
     if found:
         h1, m1, h2, m2 = (int(g) for g in found.groups())
         if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) != (h2, m2):
             return f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
-    raise EventError(f"{text!r} is not a span of hours; write it like 22:00-07:00")
+    raise EventError(Refused.NOT_HOURS, names=[text])
 
 
 def zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise EventError(
-            f"{name!r} is not a time zone I know; use one like Europe/Berlin"
-        ) from None
+        raise EventError(Refused.UNKNOWN_ZONE, names=[name]) from None
     return name
 
 

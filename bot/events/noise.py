@@ -17,15 +17,8 @@ from bot.events.muting import is_quiet
 from bot.events.notices import Notices
 from bot.events.routing import Route
 from bot.events.telling import Teller
-from bot.events.wording import (
-    battery_text,
-    flapping_text,
-    is_low,
-    offline_text,
-    online_text,
-    outage_text,
-)
 from bot.models import EventMute, LockRequest, LockStatus, QuietHours, SeamEvent, utcnow
+from bot.news import Battery, Flapping, Offline, Online, Outage, is_low
 from bot.ports import DeviceEvent
 
 BATTERY_EVERY = timedelta(days=1)
@@ -98,7 +91,7 @@ class NoiseControl:
                 return "ignored"
             if quiet:
                 return "suppressed"
-            outcome = await self.tell.post(where, battery_text(name, status, event.battery_level))
+            outcome = await self.tell.post(where, Battery(name, status, event.battery_level))
             await self.notices.drop(device_id, "battery")
             return outcome
         now = self.clock()
@@ -106,8 +99,8 @@ class NoiseControl:
             return "suppressed"
         if quiet:
             return "suppressed"
-        text = battery_text(name, status, event.battery_level)
-        return await self.notices.open(device_id, "battery", where, text, now)
+        news = Battery(name, status, event.battery_level)
+        return await self.notices.open(device_id, "battery", where, news, now)
 
     async def connection(
         self, event: DeviceEvent, device_id: str, name: str, where: str, quiet: bool
@@ -120,26 +113,27 @@ class NoiseControl:
         if event.event_type == DISCONNECTED:
             if notice is not None and recent:
                 count = notice.count + 1
-                text = flapping_text(name, count, at - notice.opened_at, online=False)
-                await self.notices.edit(notice, text, count=count, last_at=at)
+                flapping = Flapping(name, count, at - notice.opened_at, online=False)
+                await self.notices.edit(notice, flapping, count=count, last_at=at)
                 return "suppressed"
             if quiet:
                 return "suppressed"
-            return await self.notices.open(device_id, "connection", where, offline_text(name), at)
+            return await self.notices.open(device_id, "connection", where, Offline(name), at)
         down_since = await self._down_since(event, device_id)
         if notice is not None and recent:
             if down_since is None:
                 return "suppressed"  # its message already says it is online
+            news: Outage | Flapping
             if notice.count == 1:
-                text = outage_text(name, at - down_since)
+                news = Outage(name, at - down_since)
             else:
-                text = flapping_text(name, notice.count, at - notice.opened_at, online=True)
-            await self.notices.edit(notice, text, last_at=at)
+                news = Flapping(name, notice.count, at - notice.opened_at, online=True)
+            await self.notices.edit(notice, news, last_at=at)
             return "suppressed"
         if quiet:
             return "suppressed"
         down_for = at - down_since if down_since is not None else None
-        outcome = await self.tell.post(where, online_text(name, down_for))
+        outcome = await self.tell.post(where, Online(name, down_for))
         # The outage's message is done with: a new disconnect starts a new one.
         await self.notices.drop(device_id, "connection")
         return outcome

@@ -11,7 +11,13 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.events.telling import Teller
 from bot.models import EventNotice
+from bot.news import News
 from bot.ports import MessageRef
+
+
+def _told(news: News) -> str:
+    """What the notice says it told: the news as facts (each surface words them its way)."""
+    return repr(news)[:2000]
 
 
 def _of(device_id: str, kind: str) -> sa.ColumnElement[bool]:
@@ -27,10 +33,10 @@ class Notices:
         async with self.db.session() as session:
             return (await session.exec(select(EventNotice).where(_of(device_id, kind)))).first()
 
-    async def open(self, device_id: str, kind: str, channel: str, text: str, at: datetime) -> str:
-        """Post `text` and keep it as the device's `kind` notice; relayed, or failed (nothing
+    async def open(self, device_id: str, kind: str, channel: str, news: News, at: datetime) -> str:
+        """Post `news` and keep it as the device's `kind` notice; relayed, or failed (nothing
         kept)."""
-        ref = await self.tell.send(channel, text)
+        ref = await self.tell.send(channel, news)
         if ref is None:
             return "failed"
         async with self.db.writing() as session:
@@ -44,19 +50,19 @@ class Notices:
                 last_at=at,
             )
             row.channel, row.ts = ref.channel, ref.ts
-            row.opened_at, row.last_at, row.count, row.text = at, at, 1, text[:2000]
+            row.opened_at, row.last_at, row.count, row.text = at, at, 1, _told(news)
             session.add(row)
             await session.commit()
         return "relayed"
 
-    async def edit(self, notice: EventNotice, text: str, **values: object) -> None:
+    async def edit(self, notice: EventNotice, news: News, **values: object) -> None:
         # Edits notify nobody, so they go ahead in quiet hours: the message stays true.
-        await self.tell.edit(MessageRef(notice.channel, notice.ts), text, notice.device_id)
+        await self.tell.edit(MessageRef(notice.channel, notice.ts), news, notice.device_id)
         async with self.db.writing() as session:
             await session.exec(
                 sa.update(EventNotice)
                 .where(col(EventNotice.id) == notice.id)
-                .values(text=text[:2000], **values)
+                .values(text=_told(news), **values)
             )
             await session.commit()
 

@@ -23,8 +23,8 @@ from bot.events.noise import NoiseControl
 from bot.events.routing import Router
 from bot.events.telling import Teller
 from bot.events.unexpected import UnexpectedUnlocks
-from bot.events.wording import locked_text, tampered_text, unlocked_text
 from bot.models import SeamEvent, utcnow
+from bot.news import Locked, Tampered, Unlocked
 from bot.ports import DeviceEvent
 
 log = logging.getLogger(__name__)
@@ -124,17 +124,17 @@ class EventRelay:
         name, where = route.name, route.channel
         match event.event_type:
             case "device.tampered":
-                return await self.tell.post(where, tampered_text(name))
+                return await self.tell.post(where, Tampered(name))
             case "lock.unlocked":
                 if unexpected is not None:
                     return await self.tell.post(where, unexpected)
                 if quiet:
                     return "suppressed"
-                return await self.tell.post(where, unlocked_text(name, event.method))
+                return await self.tell.post(where, Unlocked(name, event.method))
             case "lock.locked":
                 if quiet:
                     return "suppressed"
-                return await self.tell.post(where, locked_text(name, event.method))
+                return await self.tell.post(where, Locked(name, event.method))
             case "device.low_battery" | "device.battery_status_changed":
                 return await self.noise.battery(event, device_id, name, where, quiet)
             case _:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.news import News
 from bot.ports import EventNotifier, MessageRef
 
 log = logging.getLogger(__name__)
@@ -15,20 +16,20 @@ class Teller:
     def __init__(self, notifier: EventNotifier) -> None:
         self.notifier = notifier
 
-    async def send(self, channel: str, text: str) -> MessageRef | None:
+    async def send(self, channel: str, news: News) -> MessageRef | None:
         """The message posted, or None when it could not be (logged)."""
         try:
-            return await self.notifier.post(channel, text)
+            return await self.notifier.post(channel, news)
         except Exception:
             log.exception("could not post device news in %s", channel)
             return None
 
-    async def post(self, channel: str, text: str) -> str:
+    async def post(self, channel: str, news: News) -> str:
         """The relay's outcome for a post: relayed or failed."""
-        return "relayed" if await self.send(channel, text) is not None else "failed"
+        return "relayed" if await self.send(channel, news) is not None else "failed"
 
-    async def edit(self, ref: MessageRef, text: str, device_id: str) -> None:
+    async def edit(self, ref: MessageRef, news: News, device_id: str) -> None:
         try:
-            await self.notifier.update(ref, text)
+            await self.notifier.update(ref, news)
         except Exception:
             log.exception("could not update the message about device %s", device_id)

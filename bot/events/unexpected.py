@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.events.wording import unexpected_text
 from bot.models import Door, LockRequest, LockStatus, Schedule, ScheduleRun
+from bot.news import UnexpectedUnlock
 from bot.ports import DeviceEvent
 
 
@@ -18,7 +17,9 @@ class UnexpectedUnlocks:
         # How long after a scheduled lock an unlock is unexpected; zero or less turns it off.
         self.window = window
 
-    async def warning(self, session: AsyncSession, event: DeviceEvent, door: Door) -> str | None:
+    async def warning(
+        self, session: AsyncSession, event: DeviceEvent, door: Door
+    ) -> UnexpectedUnlock | None:
         """The warning for an unlock soon after the door's latest scheduled lock, else None."""
         if self.window <= timedelta(0):
             return None
@@ -44,6 +45,6 @@ class UnexpectedUnlocks:
         run, schedule = found
         if event.occurred_at - run.started_at > self.window:
             return None
-        return unexpected_text(
-            door.name, event.method, event.occurred_at, run.fire_at, ZoneInfo(schedule.timezone)
+        return UnexpectedUnlock(
+            door.name, event.method, event.occurred_at, run.fire_at, schedule.timezone
         )

@@ -23,7 +23,7 @@ from bot.models import LockStatus, Rejection
 from bot.names import find_door, find_group
 from bot.ports import DeviceReader
 from bot.schedules import Schedules
-from bot.slack import messages, picker, views
+from bot.slack import picker, views
 from bot.slack.admin import run_admin
 from bot.slack.commands import (
     Admin,
@@ -42,6 +42,7 @@ from bot.slack.commands import (
 )
 from bot.slack.later import Later, follow_up
 from bot.slack.schedule_commands import ScheduleCommands
+from bot.slack.words import groups, locks, usage
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,9 @@ class SlackCommands:
             command = Lock(raw)  # a door called "Status Room" is still a door
         match command:
             case Help():
-                return Reply(messages.HELP), "help"
+                return Reply(usage.HELP), "help"
             case Invalid(reason):
-                return Reply(messages.invalid(reason)), "invalid"
+                return Reply(usage.invalid(reason)), "invalid"
             case Pick():
                 return await self.pick(user), "pick"
             case ListTargets():
@@ -140,8 +141,8 @@ class SlackCommands:
         async with self.service.db.session() as session:
             targets = await lockable_targets(session, self.service.access, user_id)
         if not targets.doors:
-            return Reply(messages.nothing_to_lock(sorted(self.admins)))
-        return Reply(picker.picker_text(targets), picker.picker(targets))
+            return Reply(locks.nothing_to_lock(sorted(self.admins)))
+        return Reply(locks.picker_text(targets), picker.picker(targets))
 
     async def lock(self, requester: Requester, target: str) -> Reply | None:
         request_id = new_request_id()
@@ -151,7 +152,7 @@ class SlackCommands:
             submission = await self.service.submit(requester, target, request_id)
         except Exception:
             log.exception("could not record a /lock from %s", requester.user_id)
-            return Reply(messages.intake_failed(), result="error")
+            return Reply(locks.intake_failed(), result="error")
         if isinstance(submission, GroupSubmission):
             return self._group_reply(submission)
         return self._door_reply(target, submission)
@@ -161,39 +162,39 @@ class SlackCommands:
         if self.service.begin(submission):
             return None
         if submission.rejection is Rejection.GROUPS_UNCHECKED:
-            return Reply(messages.groups_unchecked(messages.group_name(batch)), result="denied")
+            return Reply(locks.groups_unchecked(groups.group_name(batch)), result="denied")
         if batch.status is LockStatus.DENIED:
             return Reply(
-                messages.group_denied(batch, submission.blocked, sorted(self.admins)),
+                groups.group_denied(batch, submission.blocked, sorted(self.admins)),
                 result="denied",
             )
-        return Reply(messages.group_empty(batch), result="rejected")
+        return Reply(groups.group_empty(batch), result="rejected")
 
     def _door_reply(self, target: str, submission: Submission) -> Reply | None:
         request = submission.request
         if self.service.begin(submission):
             return None
         if submission.joined is not None:
-            return Reply(messages.joined(request, submission.joined), result="joined")
+            return Reply(locks.joined(request, submission.joined), result="joined")
         match submission.rejection:
             case Rejection.DOOR_MISSING:
-                return Reply(messages.door_missing(request), result="rejected")
+                return Reply(locks.door_missing(request), result="rejected")
             case Rejection.WRONG_CHANNEL:
                 return Reply(
-                    messages.wrong_channel(request, submission.channels), result="rejected"
+                    locks.wrong_channel(request, submission.channels), result="rejected"
                 )
             case Rejection.RATE_LIMITED:
                 per_minute = self.service.intake.rate_limit
-                return Reply(messages.rate_limited(per_minute), result="rejected")
+                return Reply(locks.rate_limited(per_minute), result="rejected")
             case Rejection.GROUPS_UNCHECKED:
-                return Reply(messages.groups_unchecked(messages.door(request)), result="denied")
+                return Reply(locks.groups_unchecked(locks.door(request)), result="denied")
         if request.status is LockStatus.DENIED:
-            return Reply(messages.denied(request, sorted(self.admins)), result="denied")
-        text = messages.unknown_door(target, submission.suggestions)
+            return Reply(locks.denied(request, sorted(self.admins)), result="denied")
+        text = locks.unknown_door(target, submission.suggestions)
         if not submission.suggestions:
             return Reply(text, result="rejected")
         choices = [(name, name) for name in submission.suggestions]
-        return Reply(text, picker.buttons(messages.which_one(target), choices), "rejected")
+        return Reply(text, picker.buttons(locks.which_one(target), choices), "rejected")
 
 
 def build_app(
@@ -229,7 +230,7 @@ def build_app(
             reply, kind = await slack.command(parsed, text.strip(), command)
         except Exception:
             log.exception("/lock %r failed", text)
-            reply, kind = Reply(messages.command_failed()), type(parsed).__name__.lower()
+            reply, kind = Reply(usage.command_failed()), type(parsed).__name__.lower()
         if reply is None:
             await ack()
         else:
@@ -261,7 +262,7 @@ def build_app(
         metrics.COMMANDS.labels(kind="pick", result=reply.result if reply else "accepted").inc()
         if reply is None:
             await respond(
-                text=messages.picked(target), replace_original=True, response_type="ephemeral"
+                text=locks.picked(target), replace_original=True, response_type="ephemeral"
             )
         else:
             await respond(replace_original=True, **reply.payload())

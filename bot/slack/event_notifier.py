@@ -1,4 +1,5 @@
-"""The Slack side of the EventNotifier port: device news posted, and edited in place.
+"""The Slack side of the EventNotifier port: device news worded (`words.news`), posted, and
+edited in place.
 
 Best effort: a post that fails is logged and reported as None, never raised, so one bad channel
 cannot stop the relay (the event's row records what became of it).
@@ -11,7 +12,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.news import News
 from bot.ports import MessageRef
+from bot.slack.words.news import said
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +27,10 @@ class SlackEventNotifier:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, channel: str, text: str) -> MessageRef | None:
+    async def post(self, channel: str, news: News) -> MessageRef | None:
         try:
             response = await self.client.chat_postMessage(
-                channel=channel, text=text, unfurl_links=False, unfurl_media=False
+                channel=channel, text=said(news), unfurl_links=False, unfurl_media=False
             )
         except SlackApiError as error:
             # not_in_channel, channel_not_found…: an admin fixes those; `lockbot doctor` says how.
@@ -38,11 +41,12 @@ class SlackEventNotifier:
             return None
         return MessageRef(str(response["channel"]), str(response["ts"]))
 
-    async def update(self, ref: MessageRef, text: str) -> None:
+    async def update(self, ref: MessageRef, news: News) -> None:
         try:
-            await self.client.chat_update(channel=ref.channel, ts=ref.ts, text=text)
+            await self.client.chat_update(channel=ref.channel, ts=ref.ts, text=said(news))
         except SlackApiError as error:
-            log.warning("could not update device news %s in %s: %s", ref.ts, ref.channel,
-                        _error(error))
+            log.warning(
+                "could not update device news %s in %s: %s", ref.ts, ref.channel, _error(error)
+            )
         except Exception:
             log.exception("could not update device news %s in %s", ref.ts, ref.channel)

@@ -17,8 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule
 from bot.ports import MessageRef, Progress
-from bot.slack import messages
 from bot.slack.later import send_to_response_url
+from bot.slack.words import groups, locks, schedules
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class SlackNotifier:
     async def started(self, request: LockRequest) -> MessageRef | None:
         if request.batch_id is not None:
             return None  # the group's root message speaks for its doors
-        return await self._post_root(request, messages.started(request))
+        return await self._post_root(request, locks.started(request))
 
     async def _post_root(self, request: LockRequest | LockBatch, text: str) -> MessageRef | None:
         if request.channel_id:
@@ -62,7 +62,7 @@ class SlackNotifier:
                 )
                 if request.source == "schedule" and self.alert_channel:
                     # Nobody to answer directly: the run reports in the alert channel.
-                    note = messages.posted_elsewhere(request.channel_id, slack_error(error))
+                    note = schedules.posted_elsewhere(request.channel_id, slack_error(error))
                     return await self._post_in_alerts(f"{note}\n{text}")
         await self._respond(request, text)
         return None
@@ -85,51 +85,51 @@ class SlackNotifier:
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
     ) -> MessageRef | None:
-        return await self._post_root(batch, messages.group_started(batch, len(members)))
+        return await self._post_root(batch, groups.group_started(batch, len(members)))
 
     async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
         if batch.message_channel and batch.message_ts:
-            text = messages.group_root_final(batch)
+            text = groups.group_root_final(batch)
             if batch.source == "schedule" and batch.message_channel != batch.channel_id:
-                text = f"{messages.posted_elsewhere(batch.channel_id)}\n{text}"
+                text = f"{schedules.posted_elsewhere(batch.channel_id)}\n{text}"
             await self.client.chat_update(
                 channel=batch.message_channel, ts=batch.message_ts, text=text
             )
         else:
-            lines = "\n".join(f"• {messages.member_line(r)}" for r in members)
-            await self._respond(batch, f"{messages.group_root_final(batch)}\n{lines}")
+            lines = groups.member_lines(members)
+            await self._respond(batch, f"{groups.group_root_final(batch)}\n{lines}")
         failed = [r for r in members if r.status is not LockStatus.LOCKED]
         if failed and self.alert_channel:
             permalink = await self._permalink(batch.message_channel, batch.message_ts)
-            await self._post_in_alerts(messages.group_alert(batch, failed, permalink))
+            await self._post_in_alerts(groups.group_alert(batch, failed, permalink))
 
     async def progress(self, request: LockRequest, step: Progress) -> None:
         if step is Progress.SENT and request.message_ts:
-            await self._reply(request, messages.sent())
+            await self._reply(request, locks.sent())
 
     async def finished(self, request: LockRequest) -> None:
         if request.batch_id is not None:
             # One line per door in the group's thread; the summary and alert come once, after.
             if request.message_channel and request.message_ts:
-                await self._reply(request, messages.member_line(request))
+                await self._reply(request, groups.member_line(request))
             return
         if request.joined_id is not None:
             # The request it joined owns the root message and the alert; just tell this person.
             if request.message_channel and request.message_ts:
-                await self._reply(request, messages.followers_final([request]))
+                await self._reply(request, locks.followers_final([request]))
             else:
-                await self._respond(request, messages.joined_final(request))
+                await self._respond(request, locks.joined_final(request))
             return
         if request.message_channel and request.message_ts:
-            await self._reply(request, messages.thread_final(request))
+            await self._reply(request, locks.thread_final(request))
             await self.client.chat_update(
                 channel=request.message_channel,
                 ts=request.message_ts,
-                text=messages.root_final(request),
+                text=locks.root_final(request),
             )
         else:
             await self._respond(
-                request, f"{messages.root_final(request)}\n{messages.thread_final(request)}"
+                request, f"{locks.root_final(request)}\n{locks.thread_final(request)}"
             )
         if request.status is not LockStatus.LOCKED:
             await self.alert(request)
@@ -139,19 +139,19 @@ class SlackNotifier:
         await self.client.chat_postMessage(
             channel=leader.message_channel,
             thread_ts=leader.message_ts,
-            text=messages.followers_final(followers),
+            text=locks.followers_final(followers),
         )
 
     async def alert(self, request: LockRequest) -> None:
         if request.error_type == "seam_unauthorized":
             # Every lock fails the same way until the key is fixed: tell the admins, once.
-            await self.notify_admins("seam_unauthorized", messages.seam_key_rejected())
+            await self.notify_admins("seam_unauthorized", locks.seam_key_rejected())
             if self._recently_noticed("seam_unauthorized_alert"):
                 return
         if not self.alert_channel:
             return
         permalink = await self._permalink(request.message_channel, request.message_ts)
-        await self._post_in_alerts(messages.alert(request, permalink))
+        await self._post_in_alerts(locks.alert(request, permalink))
 
     async def _permalink(self, channel: str | None, ts: str | None) -> str | None:
         if not (channel and ts):
@@ -166,17 +166,17 @@ class SlackNotifier:
     async def _alert_channel_broken(self, error: str) -> None:
         log.error("the alert channel %s refuses posts: %s", self.alert_channel, error)
         await self.notify_admins(
-            "alert_channel", messages.alert_channel_broken(self.alert_channel, error)
+            "alert_channel", locks.alert_channel_broken(self.alert_channel, error)
         )
 
     async def schedule_missed(self, schedule: Schedule, missed: list[datetime], more: bool) -> None:
-        await self._schedule_notice(schedule, messages.schedule_missed(schedule, missed, more))
+        await self._schedule_notice(schedule, schedules.schedule_missed(schedule, missed, more))
 
     async def schedule_not_run(self, schedule: Schedule, reason: str) -> None:
-        await self._schedule_notice(schedule, messages.schedule_not_run(schedule, reason))
+        await self._schedule_notice(schedule, schedules.schedule_not_run(schedule, reason))
 
     async def schedule_lost(self, schedule: Schedule, fire_at: datetime) -> None:
-        await self._schedule_notice(schedule, messages.schedule_lost(schedule, fire_at))
+        await self._schedule_notice(schedule, schedules.schedule_lost(schedule, fire_at))
 
     async def _schedule_notice(self, schedule: Schedule, text: str) -> None:
         """In the schedule's channel, and in the alert channel: nobody may be watching either."""

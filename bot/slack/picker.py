@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.access import Lockable
-from bot.text import escape
+from bot.slack.words import locks
 
 ACTION_ID = "lock_target"
 BUTTONS_MAX = 10  # more than this reads better as a menu
@@ -44,9 +44,9 @@ def buttons(prompt: str, choices: Sequence[tuple[str, str]]) -> list[dict[str, A
 
 
 def picker(targets: Lockable) -> list[dict[str, Any]]:
-    groups = [(f"🏢 {g.group.name} ({len(g.doors)})", g.group.name) for g in targets.groups]
-    doors = [(f"🚪 {d.name}", d.name) for d in targets.doors if d.missing_at is None]
-    prompt = "Which door should I lock?"
+    groups = [(locks.group_label(g), g.group.name) for g in targets.groups]
+    doors = [(locks.door_label(d), d.name) for d in targets.doors if d.missing_at is None]
+    prompt = locks.PICK_PROMPT
     if len(groups) + len(doors) <= BUTTONS_MAX:
         return buttons(prompt, [*groups, *doors])
     option_groups = [
@@ -56,13 +56,13 @@ def picker(targets: Lockable) -> list[dict[str, Any]]:
                 {"text": _label(label), "value": value} for label, value in items[:OPTIONS_MAX]
             ],
         }
-        for title, items in (("Groups", groups), ("Doors", doors))
+        for title, items in ((locks.PICK_GROUPS, groups), (locks.PICK_DOORS, doors))
         if items
     ]
     menu = {
         "type": "static_select",
         "action_id": f"{ACTION_ID}:menu",
-        "placeholder": _label("Choose a door or group"),
+        "placeholder": _label(locks.PICK_PLACEHOLDER),
         "option_groups": option_groups,
     }
     return [_section(prompt), {"type": "actions", "elements": [menu]}]
@@ -77,8 +77,3 @@ def chosen_value(action: dict[str, Any]) -> str | None:
         value = action.get("value")
     return value if isinstance(value, str) and value.strip() else None
 
-
-def picker_text(targets: Lockable) -> str:
-    """The fallback text of the picker (notifications, screen readers)."""
-    names = [g.group.name for g in targets.groups] + [d.name for d in targets.doors]
-    return "Which door should I lock? " + ", ".join(escape(n) for n in names[:20])

@@ -1,5 +1,5 @@
-"""`/lock schedule`, `/lock schedules`, `/lock unschedule|pause|resume`: words around
-bot.schedules, shown only to the person who asked."""
+"""`/lock schedule`, `/lock schedules`, `/lock unschedule|pause|resume`: bot.schedules from
+Slack, answered only to the person who asked, in the words of `bot.slack.words.schedules`."""
 
 from __future__ import annotations
 
@@ -10,24 +10,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
-from bot.events.wording import duration
-from bot.schedules import ScheduleError, Schedules, ScheduleView, TooMany, TooOften, WrongChannel
+from bot.schedules import ScheduleError, Schedules
 from bot.slack.later import Later
-from bot.slack.messages import mention
-from bot.text import escape, local_time
+from bot.slack.words import schedules as words
+from bot.slack.words.refusals import refusal
 from bot.when import WhenError, names_zone, parse_when
 
 log = logging.getLogger(__name__)
-LIST_MAX = 30
-
-
-def line(item: ScheduleView) -> str:
-    s = item.schedule
-    state = "⏸️ paused" if s.paused else f"next {local_time(item.next_runs[0], s.timezone)}"
-    return (
-        f"`{item.id}` *{escape(s.target)}*: {escape(item.when.describe())}, {state}, "
-        f"in <#{s.channel_id}>, by {mention(s.created_by)}"
-    )
 
 
 async def user_timezone(client: AsyncWebClient, user_id: str, default: str) -> str:
@@ -43,30 +32,6 @@ async def user_timezone(client: AsyncWebClient, user_id: str, default: str) -> s
     return default
 
 
-def refusal(error: ScheduleError | WhenError) -> str:
-    if isinstance(error, WrongChannel):
-        only = "; ".join(
-            f"*{escape(name)}* only from {', '.join(f'<#{c}>' for c in channels)}"
-            for name, channels in error.allowed.items()
-        )
-        return (
-            f"⚠️ A schedule's runs lock from the channel they report in, and <#{error.channel_id}> "
-            f"is not one its doors may be locked from: {only}. Schedule it from there."
-        )
-    if isinstance(error, TooOften):
-        return (
-            f"⚠️ {escape(error.when.describe())} runs as often as every {duration(error.gap)}; "
-            f"a schedule may run at most once every {duration(error.minimum)}. Pick a longer "
-            "interval, or ask an admin."
-        )
-    if isinstance(error, TooMany):
-        return (
-            f"⚠️ {mention(error.owner)} already has {error.limit} active schedules, the most "
-            "one person may have. Pause or remove one first (`/lock schedules` lists them)."
-        )
-    return f"⚠️ {escape(str(error))}"
-
-
 class ScheduleCommands:
     def __init__(
         self, db: Database, schedules: Schedules, client: AsyncWebClient, default_timezone: str
@@ -80,17 +45,14 @@ class ScheduleCommands:
         try:
             parse_when(when, self.default_timezone)  # a <when> that can't be is told at once
         except WhenError as error:
-            return f"⚠️ {escape(str(error))}"
+            return words.bad_when(error)
         if names_zone(when):
             return await self._add(user_id, channel_id, target, when, self.default_timezone)
         # Their zone is in Slack (`users.info`): asked after the ack, as Slack may be slow.
         return Later(
-            note=f"⏳ Scheduling *{escape(target)}* in your Slack time zone…",
+            note=words.scheduling(target),
             work=lambda: self._add_in_their_zone(user_id, channel_id, target, when),
-            failed=(
-                "⚠️ Something went wrong on lockbot's side while saving the schedule. "
-                "`/lock schedules` shows whether it is there; if not, try again in a minute."
-            ),
+            failed=words.scheduling_failed(),
         )
 
     async def _add_in_their_zone(
@@ -104,15 +66,11 @@ class ScheduleCommands:
         try:
             async with self.db.writing() as session:
                 item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
-        except (ScheduleError, WhenError) as error:
+        except ScheduleError as error:
             return refusal(error)
-        runs = ", ".join(local_time(t, item.schedule.timezone) for t in item.next_runs)
-        return (
-            f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
-            f"{escape(item.when.describe())} and report here in <#{channel_id}>. "
-            f"Next runs: {runs}. Pause with `/lock pause {item.id}`, remove with "
-            f"`/lock unschedule {item.id}`."
-        )
+        except WhenError as error:
+            return words.bad_when(error)
+        return words.added(item, channel_id)
 
     async def _look_up_groups(self, user_id: str, target: str | None = None) -> None:
         """Ask Slack about the user's groups before the write: the checks bot.schedules makes
@@ -122,15 +80,7 @@ class ScheduleCommands:
     async def list(self, user_id: str) -> str:
         async with self.db.session() as session:
             items = await self.schedules.visible(session, user_id)
-        if not items:
-            return (
-                "📭 No schedules you can see. Add one with "
-                "`/lock schedule front door every weekday at 22:00`."
-            )
-        lines = [line(item) for item in items[:LIST_MAX]]
-        if len(items) > LIST_MAX:
-            lines.append(f"…and {len(items) - LIST_MAX} more (`lockbot schedules list`).")
-        return "⏰ *Schedules*\n" + "\n".join(lines)
+        return words.listed(items)
 
     async def change(self, user_id: str, action: str, schedule_id: int) -> str:
         await self._look_up_groups(user_id)
@@ -138,11 +88,11 @@ class ScheduleCommands:
             async with self.db.writing() as session:
                 if action == "unschedule":
                     gone = await self.schedules.remove(session, user_id, schedule_id)
-                    return f"🗑️ Removed schedule `{schedule_id}` (*{escape(gone.target)}*)."
+                    return words.removed(schedule_id, gone)
                 if action == "pause":
                     item = await self.schedules.pause(session, user_id, schedule_id)
-                    return f"⏸️ Paused schedule `{item.id}`: *{escape(item.schedule.target)}*."
+                    return words.paused(item)
                 item = await self.schedules.resume(session, user_id, schedule_id)
         except ScheduleError as error:
             return refusal(error)
-        return f"▶️ Resumed: {line(item)}"
+        return words.resumed(item)

@@ -262,6 +262,31 @@ async def test_grant_revoke_and_grants(cli: Cli, database_url: str) -> None:
     assert [(g.subject, g.door_id) for g in grants] == [("S0NIGHT", ids["Back Door"])]
 
 
+async def test_refusals_name_the_terminals_commands_never_slacks(
+    cli: Cli, database_url: str
+) -> None:
+    """Each surface words a refusal with what its reader types: `lockbot …` here."""
+    await seed(database_url)
+    no_schedule, no_target, no_alias = await asyncio.gather(
+        lockbot("schedules", "pause", "99", cli=cli),
+        lockbot("grant", "U0123ABCD", "Attic", cli=cli),
+        lockbot("doors", "unalias", "rear", cli=cli),
+    )
+    assert no_schedule.code == 1
+    assert no_schedule.err.strip() == (
+        "✗ There is no schedule 99; `lockbot schedules list` lists them."
+    )
+    assert no_target.code == 1
+    assert no_target.err.strip() == (
+        "✗ no door or group is called 'Attic'; `lockbot doors list` and `lockbot groups list` "
+        "show them"
+    )
+    assert no_alias.code == 1
+    assert no_alias.err.strip() == "✗ no alias is called 'rear'; `lockbot doors list` shows them"
+    for refused in (no_schedule, no_target, no_alias):
+        assert "/lock" not in refused.err
+
+
 # -- lock ------------------------------------------------------------------------------------
 
 

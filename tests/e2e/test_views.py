@@ -17,7 +17,7 @@ from bot.door_admin import add_door
 from bot.door_groups import add_group
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.names import find_door
-from bot.slack.views import TEXT_MAX
+from bot.slack.words.common import TEXT_MAX
 from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2, FakeSeamServer

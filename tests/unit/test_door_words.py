@@ -9,7 +9,8 @@ import pytest
 
 from bot.door_state import DoorState, LockFact, Source
 from bot.models import LockRequest, LockStatus, utcnow
-from bot.slack.door_words import ago, lock_words, state_words
+from bot.slack.words.common import ago
+from bot.slack.words.doors import lock_words, state_words
 
 NOW = utcnow()
 

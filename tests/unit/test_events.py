@@ -1,5 +1,5 @@
 """EventRelay on a real database, with a real LockService behind a scripted Seam, and a
-recording EventNotifier standing in for Slack."""
+recording EventNotifier standing in for Slack (wording the news as Slack does)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,12 @@ from bot.models import (
     SeamEvent,
 )
 from bot.names import DoorError
+from bot.news import News
 from bot.ports import Attempt, DeviceEvent, MessageRef, Progress
 from bot.scheduler import Scheduler
+from bot.slack.words.news import said
 from tests.support.doubles import NoGroups
+from tests.support.refusals import refused
 
 ACTOR = "cli:test"
 DEFAULT = "CDEFAULT"
@@ -91,20 +94,21 @@ class LockNotes:
 
 @dataclass
 class Slack:
-    """Records what the relay posts and edits; `down` makes posts fail like a refused token."""
+    """Records what the relay posts and edits, in Slack's words; `down` makes posts fail like a
+    refused token."""
 
     posts: list[tuple[str, str]] = field(default_factory=list)
     edits: list[tuple[str, str, str]] = field(default_factory=list)
     down: bool = False
 
-    async def post(self, channel: str, text: str) -> MessageRef | None:
+    async def post(self, channel: str, news: News) -> MessageRef | None:
         if self.down:
             return None
-        self.posts.append((channel, text))
+        self.posts.append((channel, said(news)))
         return MessageRef(channel, f"{len(self.posts)}.0")
 
-    async def update(self, ref: MessageRef, text: str) -> None:
-        self.edits.append((ref.channel, ref.ts, text))
+    async def update(self, ref: MessageRef, news: News) -> None:
+        self.edits.append((ref.channel, ref.ts, said(news)))
 
     @property
     def texts(self) -> list[str]:
@@ -372,9 +376,9 @@ async def test_muted_by_door_or_by_group(world: World) -> None:
 
 async def test_only_relayed_event_types_can_be_muted(world: World) -> None:
     async with world.db.session() as s:
-        with pytest.raises(DoorError, match=r"'lock\.opened' is not an event I relay; use one of"):
+        with refused(DoorError, match=r"'lock\.opened' is not an event I relay; use one of"):
             await admin.mute_event(s, ACTOR, "Front Door", "lock.opened")
-        with pytest.raises(DoorError, match="no door or group is called 'Attic'"):
+        with refused(DoorError, match="no door or group is called 'Attic'"):
             await admin.mute_event(s, ACTOR, "Attic", "lock.locked")
         _, _, added = await admin.mute_event(s, ACTOR, "Floor 2", "lock.locked")
         _, _, again = await admin.mute_event(s, ACTOR, "floor 2", "lock.locked")
@@ -418,7 +422,7 @@ def test_quiet_hours_span_midnight_or_not() -> None:
     assert [is_quiet(lunch, berlin[h]) for h in (5, 12, 23)] == [False, True, False]
     assert parse_hours("22:00–7:00") == ("22:00", "07:00")
     for wrong in ("22-7", "25:00-07:00", "07:00-07:00"):
-        with pytest.raises(DoorError, match="write it like 22:00-07:00"):
+        with refused(DoorError, match="write it like 22:00-07:00"):
             parse_hours(wrong)
 
 
@@ -646,11 +650,11 @@ async def test_only_a_run_that_asked_seam_to_lock_the_door_makes_an_unlock_unexp
 async def test_alert_channels_and_quiet_hours_are_audited_and_checked(world: World) -> None:
     async with world.db.session() as s:
         await admin.set_alert_channel(s, ACTOR, "Back Door", "CBACK", only="door")
-        with pytest.raises(DoorError, match="no group is called 'Back Door'"):
+        with refused(DoorError, match="no group is called 'Back Door'"):
             await admin.set_alert_channel(s, ACTOR, "Back Door", "CBACK", only="group")
-        with pytest.raises(DoorError, match="'#alerts' is not a Slack channel ID"):
+        with refused(DoorError, match="'#alerts' is not a Slack channel ID"):
             await admin.set_alert_channel(s, ACTOR, "Back Door", "#alerts")
-        with pytest.raises(DoorError, match="'Mars/Olympus' is not a time zone I know"):
+        with refused(DoorError, match="'Mars/Olympus' is not a time zone I know"):
             await admin.set_quiet_hours(s, ACTOR, "CBACK", "22:00-07:00", "Mars/Olympus")
         row = await admin.set_quiet_hours(s, ACTOR, "CBACK", "23:00-6:30", "UTC")
         assert (row.start, row.end) == ("23:00", "06:30")

@@ -17,7 +17,7 @@ from bot.locking.recovery import Recovery
 from bot.models import LockRequest, LockStatus, utcnow
 from bot.ports import Attempt, BackendError, BackendErrorKind
 from bot.scheduler import Scheduler
-from bot.slack.messages import FOLLOWERS_NAMED, followers_final
+from bot.slack.words.locks import FOLLOWERS_NAMED, followers_final
 from tests.support.doubles import NoGroups, Recorder
 from tests.support.leases import lapse_leases
 

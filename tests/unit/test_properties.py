@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bot.models import Door, DoorAlias, LockRequest, LockStatus
 from bot.names import Directory, normalise
-from bot.slack import messages
 from bot.slack.commands import MAX_TEXT, Command, Help, Invalid, Lock, Pick, clean, parse
+from bot.slack.words import locks
 from bot.text import escape
 
 PROPS = settings(max_examples=300, deadline=None)
@@ -220,12 +220,12 @@ def test_messages_never_ping_the_channel(
         source="slack", user_id="U1", text=text, door_name=name, status=status,
         error_type=name or None, error_message=text or None,
     )
-    for said in (messages.started(request), messages.root_final(request)):
+    for said in (locks.started(request), locks.root_final(request)):
         _no_markup_but_the_mention(said)
         assert "<@U1>" in said
-    _no_markup_but_the_mention(messages.thread_final(request))
-    _no_markup_but_the_mention(messages.unknown_door(text, suggestions))
-    _no_markup_but_the_mention(messages.unknown_door(name, [name, *suggestions]))
+    _no_markup_but_the_mention(locks.thread_final(request))
+    _no_markup_but_the_mention(locks.unknown_door(text, suggestions))
+    _no_markup_but_the_mention(locks.unknown_door(name, [name, *suggestions]))
     nameless = LockRequest(source="slack", user_id="U1", text=text, door_name=None, status=status)
-    _no_markup_but_the_mention(messages.started(nameless))
-    _no_markup_but_the_mention(messages.root_final(nameless))
+    _no_markup_but_the_mention(locks.started(nameless))
+    _no_markup_but_the_mention(locks.root_final(nameless))

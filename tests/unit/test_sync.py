@@ -34,8 +34,9 @@ from bot.names import DoorError, normalise
 from bot.ports import BackendError, BackendErrorKind
 from bot.scheduler import Scheduler
 from bot.seam import SeamBackend, SeamLock, device_name, is_lock
-from bot.slack import messages
+from bot.slack.words.locks import door_missing
 from tests.support.doubles import NoGroups, Recorder
+from tests.support.refusals import refused
 from tests.unit.test_locking import FAST, ScriptedSeam
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -289,7 +290,7 @@ async def test_a_clash_with_another_writer_says_to_sync_again(
 
     monkeypatch.setattr(door_sync_module, "plan_sync", stale)
     async with db.session() as s:
-        with pytest.raises(DoorError, match="nothing was written, run `lockbot doors sync` again"):
+        with refused(DoorError, match="nothing was written, run `lockbot doors sync` again"):
             await sync_doors(s, [lock("n1")])
     assert list(await all_doors(db)) == ["elsewhere"]
 
@@ -363,7 +364,7 @@ async def test_locking_a_missing_door_is_rejected_without_asking_seam(db: Databa
         stored = (await s.exec(select(LockRequest))).one()
     assert stored.error_type == "door_missing"
 
-    text = messages.door_missing(row)
+    text = door_missing(row)
     assert "*Front Door* is missing from Seam" in text
     assert "`lockbot doors sync`" in text and "Seam console" in text
 
@@ -371,6 +372,6 @@ async def test_locking_a_missing_door_is_rejected_without_asking_seam(db: Databa
 def test_door_missing_message_escapes_the_name() -> None:
     row = LockRequest(source="slack", user_id="U1", text="x", door_name="<!channel>",
                       device_id="a&b")
-    text = messages.door_missing(row)
+    text = door_missing(row)
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "a&amp;b" in text
 

@@ -16,10 +16,13 @@ The package, by what each module holds:
 
 - `dispatch`: `run_admin`, the entry point: admins only, then the subcommand the words ask for.
 - `parsing`: the words of a command, and the IDs in Slack's mentions (`InputError`).
-- `wording`: how answers are worded, and cut to fit one Slack message.
 - `subcommands`: the `SUBCOMMANDS` table and the `sub` decorator that fills it.
 - `doors`, `group_commands`, `grants`, `sync`, `audit`, `news`: the subcommands, by topic.
 - `help`: the help text, built from the table.
+
+Every sentence an admin reads is in `bot.slack.words` (`admin`, `admin_doors`, `admin_access`,
+`admin_news`; a refusal of the domain in `refusals`), except each subcommand's usage line in the
+table, which is its definition.
 """
 
 # Each of these adds its subcommands to SUBCOMMANDS as it is imported, and the help lists them
@@ -33,59 +36,6 @@ from bot.slack.admin import audit
 from bot.slack.admin import news
 
 # isort: on
-from bot.slack.admin.audit import AUDIT_DEFAULT, AUDIT_MAX
-from bot.slack.admin.dispatch import denied, run_admin
-from bot.slack.admin.help import help_text
-from bot.slack.admin.parsing import InputError, channel_id, split, subject_id
-from bot.slack.admin.subcommands import SUBCOMMANDS, Context, Handler, Sub, sub
-from bot.slack.admin.sync import SLACK_GRANT_HINT
-from bot.slack.admin.wording import (
-    LINE_MAX,
-    MAX_CHARS,
-    NAMES_SHOWN,
-    PREFIX,
-    bold,
-    channel_list,
-    domain_error,
-    fit,
-    names,
-    warning,
-    when,
-    who,
-)
+from bot.slack.admin.dispatch import run_admin
 
-__all__ = [
-    "AUDIT_DEFAULT",
-    "AUDIT_MAX",
-    "LINE_MAX",
-    "MAX_CHARS",
-    "NAMES_SHOWN",
-    "PREFIX",
-    "SLACK_GRANT_HINT",
-    "SUBCOMMANDS",
-    "Context",
-    "Handler",
-    "InputError",
-    "Sub",
-    "audit",
-    "bold",
-    "channel_id",
-    "channel_list",
-    "denied",
-    "domain_error",
-    "doors",
-    "fit",
-    "grants",
-    "group_commands",
-    "help_text",
-    "names",
-    "news",
-    "run_admin",
-    "split",
-    "sub",
-    "subject_id",
-    "sync",
-    "warning",
-    "when",
-    "who",
-]
+__all__ = ["audit", "doors", "grants", "group_commands", "news", "run_admin", "sync"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import audit
 from bot.slack.admin.parsing import InputError
 from bot.slack.admin.subcommands import Context, sub
-from bot.slack.admin.wording import PREFIX, _cut, bold, fit, when, who
-from bot.text import escape
+from bot.slack.words import admin_doors as words
+from bot.slack.words.admin import audit_arguments
 
 AUDIT_DEFAULT = 10
 AUDIT_MAX = 50
@@ -24,16 +24,8 @@ async def _audit(ctx: Context, args: list[str]) -> str:
     limit = AUDIT_DEFAULT
     if args:
         if not args[0].isdigit() or not 1 <= int(args[0]) <= AUDIT_MAX:
-            raise InputError(f"`audit` shows 1 to {AUDIT_MAX} changes, like `{PREFIX} audit 20`.")
+            raise InputError(audit_arguments(AUDIT_MAX))
         limit = int(args[0])
     async with ctx.service.db.session() as session:
         events = await audit.recent(session, limit)
-    if not events:
-        return "📜 No admin changes recorded yet."
-    lines = [
-        f"• {when(e.created_at)} {who(e.actor)} `{escape(e.action)}` {bold(e.target)}"
-        + (f": {escape(_cut(e.detail, 150))}" if e.detail else "")
-        for e in events
-    ]
-    count = f"{len(events)} change{'' if len(events) == 1 else 's'}"
-    return fit(f"📜 *Last {count}*, newest first", lines, "`lockbot audit --limit N` shows more.")
+    return words.audit(events)

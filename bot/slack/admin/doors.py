@@ -9,8 +9,8 @@ from bot import admin, door_admin, names
 from bot.models import DoorChannel
 from bot.slack.admin.parsing import InputError, channel_id
 from bot.slack.admin.subcommands import Context, sub
-from bot.slack.admin.wording import PREFIX, bold, channel_list, fit
-from bot.text import escape
+from bot.slack.words import admin_doors as words
+from bot.slack.words.admin import PREFIX, channels_or_any
 
 
 async def _channels_by_door(session: AsyncSession) -> dict[int, list[str]]:
@@ -26,23 +26,7 @@ async def _doors(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.session() as session:
         rows = await names.list_doors(session)
         channels = await _channels_by_door(session)
-    if not rows:
-        return (
-            f'🚪 No doors yet. Add one with `{PREFIX} add-door "Front Door" DEVICE_ID`, or '
-            f"import Seam's locks with `{PREFIX} sync`."
-        )
-    lines = []
-    for door, aliases in rows:
-        parts = [f"{bold(door.name)} `{escape(door.device_id)}`"]
-        if aliases:
-            parts.append("aliases: " + ", ".join(escape(a) for a in aliases))
-        if limited := channels.get(door.id or -1):
-            parts.append(f"only from {channel_list(limited)}")
-        if door.missing_at is not None:
-            parts.append("⚠️ missing from Seam")
-        lines.append("• " + " · ".join(parts))
-    count = f"{len(rows)} door{'' if len(rows) == 1 else 's'}"
-    return fit(f"🚪 *{count}*", lines, "`lockbot doors list` shows them all.")
+    return words.doors(rows, channels)
 
 
 @sub(
@@ -57,11 +41,7 @@ async def _add_door(ctx: Context, args: list[str]) -> str:
     name, device_id, *aliases = args
     async with ctx.service.db.writing() as session:
         door = await admin.add_door(session, ctx.actor, name, device_id, aliases)
-    also = f" (aliases: {', '.join(escape(a) for a in aliases)})" if aliases else ""
-    return (
-        f"✅ Added {bold(door.name)} → `{escape(door.device_id)}`{also}. Only admins may lock it "
-        f"until you grant it: `{PREFIX} grant @someone \"{escape(door.name)}\"`."
-    )
+    return words.door_added(door, aliases)
 
 
 @sub(
@@ -78,7 +58,7 @@ async def _rename(ctx: Context, args: list[str]) -> str:
         before = await names.find_door(session, name)
         old = before.name if before else name  # admin.rename_door says so when there is none
         door = await admin.rename_door(session, ctx.actor, name, new_name)
-    return f"✅ {bold(old)} is now {bold(door.name)}."
+    return words.renamed(old, door.name)
 
 
 @sub("alias", 'alias "Front Door" main', "another name for a door", "Doors", min_args=2, max_args=2)
@@ -86,14 +66,14 @@ async def _alias(ctx: Context, args: list[str]) -> str:
     name, alias = args
     async with ctx.service.db.writing() as session:
         door = await admin.add_alias(session, ctx.actor, name, alias)
-    return f"✅ {bold(alias.strip())} now means {bold(door.name)}."
+    return words.alias_added(alias.strip(), door)
 
 
 @sub("unalias", "unalias main", "drop an alias", "Doors", min_args=1, max_args=1, joins=True)
 async def _unalias(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
         door = await admin.remove_alias(session, ctx.actor, args[0])
-    return f"✅ {bold(args[0])} no longer means {bold(door.name)}."
+    return words.alias_removed(args[0], door)
 
 
 @sub(
@@ -108,7 +88,7 @@ async def _unalias(ctx: Context, args: list[str]) -> str:
 async def _remove_door(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
         door = await admin.remove_door(session, ctx.actor, args[0])
-    return f"🗑️ Removed {bold(door.name)}, with its aliases and grants. Its lock history stays."
+    return words.door_removed(door)
 
 
 @sub(
@@ -126,15 +106,11 @@ async def _channels(ctx: Context, args: list[str]) -> str:
             door = await names.existing_door(session, name)
             assert door.id is not None
             now = await door_admin.door_channels(session, door.id)
-        if not now:
-            return f"🌐 {bold(door.name)} may be locked from any channel."
-        return f"📍 {bold(door.name)} may be locked only from {channel_list(now)}."
+        return words.door_channels(door, now, changed=False)
     lifting = [g.casefold() for g in given] == ["any"]
     if not lifting and "any" in (g.casefold() for g in given):
-        raise InputError("give channels, or `any` to lift the limit, not both.")
+        raise InputError(channels_or_any())
     wanted = [] if lifting else [channel_id(g) for g in given]
     async with ctx.service.db.writing() as session:
         door, now = await admin.set_channels(session, ctx.actor, name, wanted)
-    if not now:
-        return f"🌐 {bold(door.name)} may be locked from any channel again."
-    return f"📍 {bold(door.name)} may now be locked only from {channel_list(now)}."
+    return words.door_channels(door, now, changed=True)

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from bot import admin, door_groups
 from bot.slack.admin.subcommands import Context, sub
-from bot.slack.admin.wording import PREFIX, bold, fit, names
+from bot.slack.words import admin_doors as words
 
 
 @sub("groups", "groups", "every group and its doors", "Groups")
 async def _groups(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.session() as session:
         views = await door_groups.list_groups(session)
-    if not views:
-        return (
-            "🗂️ No groups yet. Make one with "
-            f'`{PREFIX} add-group "Floor 2" "Front Door" "Back Door"`.'
-        )
-    lines = [
-        f"• {bold(v.group.name)}: " + (names([d.name for d in v.doors]) or "no doors yet")
-        for v in views
-    ]
-    count = f"{len(views)} group{'' if len(views) == 1 else 's'}"
-    return fit(f"🗂️ *{count}*", lines, "`lockbot groups list` shows them all.")
-
-
-def _members(view: door_groups.GroupView) -> str:
-    listed = names([d.name for d in view.doors]) or "no doors"
-    return f"{bold(view.group.name)} has {listed}."
+    return words.groups(views)
 
 
 @sub(
@@ -41,7 +26,7 @@ async def _add_group(ctx: Context, args: list[str]) -> str:
     name, *members = args
     async with ctx.service.db.writing() as session:
         view = await admin.add_group(session, ctx.actor, name, members)
-    return f"✅ {_members(view)}"
+    return words.group_changed(view)
 
 
 @sub(
@@ -56,7 +41,7 @@ async def _ungroup(ctx: Context, args: list[str]) -> str:
     name, *members = args
     async with ctx.service.db.writing() as session:
         view = await admin.remove_from_group(session, ctx.actor, name, members)
-    return f"✅ {_members(view)}"
+    return words.group_changed(view)
 
 
 @sub(
@@ -71,4 +56,4 @@ async def _ungroup(ctx: Context, args: list[str]) -> str:
 async def _remove_group(ctx: Context, args: list[str]) -> str:
     async with ctx.service.db.writing() as session:
         group = await admin.remove_group(session, ctx.actor, args[0])
-    return f"🗑️ Removed the group {bold(group.name)} and its grants. Its doors stay."
+    return words.group_removed(group)

@@ -6,7 +6,7 @@ import re
 import shlex
 
 from bot import access
-from bot.slack.admin.wording import PREFIX
+from bot.slack.words import admin as words
 
 # Mentions, channels and links Slack made of what was typed. The text arrives with Slack's
 # `&lt;`/`&gt;`/`&amp;` already undone (bot.slack.commands.clean), so a typed `<Lab>` is text.
@@ -17,7 +17,8 @@ _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)>")
 
 
 class InputError(ValueError):
-    """What the admin typed cannot be done as typed; the message says how to put it."""
+    """What the admin typed cannot be done as typed; the message (`bot.slack.words.admin`)
+    says how to put it."""
 
 
 def _canonical(match: re.Match[str]) -> str:
@@ -35,15 +36,12 @@ def split(args: str) -> list[str]:
     # Phones and Macs turn straight double quotes into curly ones as people type.
     text = text.replace("“", '"').replace("”", '"').replace("„", '"')
     try:
-        words = shlex.split(text)
+        typed = shlex.split(text)
     except ValueError as error:
         if "quotation" in str(error):
-            raise InputError(
-                "a quote is not closed. Put names with spaces in quotes, like "
-                f'`{PREFIX} rename "Front Door" "Main Entrance"`.'
-            ) from None
-        raise InputError(f"I could not read that ({error}).") from None
-    return words
+            raise InputError(words.quote_not_closed()) from None
+        raise InputError(words.unreadable(error)) from None
+    return typed
 
 
 def subject_id(word: str) -> str:
@@ -53,18 +51,12 @@ def subject_id(word: str) -> str:
             return found.group(1)
     if access.valid_subject(word) is None:
         return word
-    raise InputError(
-        f"“{word}” is not someone I can grant to. Mention a person or user group and pick them "
-        "from Slack's list as you type `@`, or paste their ID (U…, W… or S…)."
-    )
+    raise InputError(words.not_a_grantee(word))
 
 
 def channel_id(word: str) -> str:
     if found := _CHANNEL.fullmatch(word):
         return found.group(1)
     if word.startswith("#"):
-        raise InputError(
-            f"“{word}” reached me as plain text. Pick the channel from Slack's list as you type "
-            "`#`, so Slack sends its ID."
-        )
+        raise InputError(words.channel_as_text(word))
     return word

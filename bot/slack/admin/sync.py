@@ -7,11 +7,9 @@ from bot.ports import BackendError
 from bot.reports import sync_lines
 from bot.slack.admin.parsing import InputError
 from bot.slack.admin.subcommands import Context, sub
-from bot.slack.admin.wording import PREFIX, fit
 from bot.slack.later import Later
-from bot.text import escape
-
-SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
+from bot.slack.words import admin_doors as words
+from bot.slack.words.admin import sync_arguments
 
 
 @sub(
@@ -25,12 +23,10 @@ SLACK_GRANT_HINT = f'{PREFIX} grant @someone "DOOR"'
 )
 async def _sync(ctx: Context, args: list[str]) -> str | Later:
     if args and args[0].casefold() not in ("--dry-run", "dry-run"):
-        raise InputError(f"`sync` takes only `--dry-run`, like `{PREFIX} sync --dry-run`.")
+        raise InputError(sync_arguments())
     dry_run = bool(args)
     return Later(
-        note="⏳ Asking Seam for its locks…",
-        work=lambda: _synced(ctx, dry_run),
-        failed="⚠️ The sync failed on lockbot's side; `lockbot doors sync` in a terminal says why.",
+        note=words.syncing(), work=lambda: _synced(ctx, dry_run), failed=words.sync_failed()
     )
 
 
@@ -39,19 +35,7 @@ async def _synced(ctx: Context, dry_run: bool) -> str:
         # Before the write session: a slow Seam must not hold up other writers.
         locks = await ctx.devices.list_locks()
     except BackendError as error:
-        return (
-            f"⚠️ I could not list Seam's locks: {escape(error.message)} (`{escape(error.code)}`). "
-            "Nothing changed; try again in a minute."
-        )
+        return words.no_locks_listed(error.message, error.code)
     async with ctx.service.db.writing() as session:
         report = await admin.sync(session, ctx.actor, locks, dry_run=dry_run)
-    lines = [escape(line) for line in sync_lines(report, SLACK_GRANT_HINT)]
-    summary = next(i for i, line in enumerate(lines) if line.startswith("✓"))
-    header = "🔄 *Seam sync*" + (" (dry run)" if dry_run else "")
-    return fit(
-        header,
-        lines[:summary],
-        "`lockbot doors sync --dry-run` shows every line.",
-        tail=lines[summary:],
-        code=True,
-    )
+    return words.synced(sync_lines(report, words.SYNC_GRANT_HINT), dry_run)

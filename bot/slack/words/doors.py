@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.door_state import DoorState, LockFact, Source
 from bot.models import Door, LockRequest, LockStatus
-from bot.slack.messages import mention, who
+from bot.slack.words.common import ago, bold, mention, who_asked
 from bot.text import escape
 
 _ALIASES_SHOWN = 3
@@ -20,23 +20,6 @@ _HOW = {
     "seamapi": "remotely",
     "automatic": "by auto-lock",
 }
-
-
-def ago(when: datetime, now: datetime) -> str:
-    """ "just now", "5 min ago", "2 h ago", "3 d ago". A time a little ahead of ours (another
-    clock) is "just now"."""
-    seconds = max(0.0, (now - when).total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"
-
-
-def bold(name: str) -> str:
-    return f"*{escape(name)}*"
 
 
 def lock_words(fact: LockFact, now: datetime) -> tuple[str, str]:
@@ -65,9 +48,9 @@ _FAILED = (LockStatus.FAILED, LockStatus.TIMED_OUT, LockStatus.EXPIRED)
 def _failure(request: LockRequest, now: datetime) -> tuple[str, str]:
     when = ago(request.finished_at or request.created_at, now)
     if request.status is LockStatus.TIMED_OUT:
-        return "⌛", f"did not confirm {when} (asked by {who(request)})"
+        return "⌛", f"did not confirm {when} (asked by {who_asked(request)})"
     if request.status is LockStatus.EXPIRED:
-        return "⌛", f"was not sent {when}: too late (asked by {who(request)})"
+        return "⌛", f"was not sent {when}: too late (asked by {who_asked(request)})"
     return "❌", f"failed {when} (`{escape(request.error_type or 'error')}`)"
 
 
@@ -76,7 +59,7 @@ def state_words(state: DoorState | None, now: datetime) -> tuple[str, str]:
     fact = state.lock if state else None
     request = state.last_request if state else None
     if request is not None and request.status is LockStatus.PENDING:
-        words = f"being locked now (asked by {who(request)})"
+        words = f"being locked now (asked by {who_asked(request)})"
         return "⏳", words + (f" · was {lock_words(fact, now)[1]}" if fact else "")
     failed = request if request and request.status in _FAILED else None
     if fact is None:
@@ -88,7 +71,9 @@ def state_words(state: DoorState | None, now: datetime) -> tuple[str, str]:
     return emoji, words
 
 
-def door_line(door: Door, aliases: Sequence[str], state: DoorState | None, now: datetime) -> str:
+def door_state_line(
+    door: Door, aliases: Sequence[str], state: DoorState | None, now: datetime
+) -> str:
     emoji, words = state_words(state, now)
     also = ""
     if aliases:
