@@ -112,7 +112,8 @@ class SlackCommands:
                 return Reply(await views.history(self.service, user, target, limit)), "history"
             case Admin(args):
                 answer = await run_admin(
-                    self.service,
+                    self.service.db,
+                    self.service.access,
                     self.devices,
                     user,
                     body.get("channel_id"),

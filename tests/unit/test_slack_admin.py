@@ -42,7 +42,7 @@ def service(db: Database, scheduler: Scheduler) -> LockService:
 
 
 async def say(service: LockService, args: str, user: str = ADMIN) -> str:
-    answer = await run_admin(service, Seam(), user, "C1", args)
+    answer = await run_admin(service.db, service.access, Seam(), user, "C1", args)
     assert not isinstance(answer, Later)
     return answer
 

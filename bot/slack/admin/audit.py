@@ -26,6 +26,6 @@ async def _audit(ctx: Context, args: list[str]) -> str:
         if not args[0].isdigit() or not 1 <= int(args[0]) <= AUDIT_MAX:
             raise InputError(audit_arguments(AUDIT_MAX))
         limit = int(args[0])
-    async with ctx.service.db.session() as session:
+    async with ctx.db.session() as session:
         events = await audit.recent(session, limit)
     return words.audit(events)

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.locking import LockService
+from bot.access import AccessPolicy
+from bot.db import Database
 from bot.models import Grant, Permission
 from bot.ports import DeviceReader
 from bot.refusals import Refusal
@@ -29,7 +30,8 @@ async def _admins(session: AsyncSession, configured: frozenset[str]) -> list[str
 
 
 async def run_admin(
-    service: LockService,
+    db: Database,
+    access: AccessPolicy,
     devices: DeviceReader,
     user_id: str,
     channel_id: str | None,
@@ -38,12 +40,12 @@ async def run_admin(
     default_timezone: str = "UTC",
 ) -> str | Later:
     word = args.split(" ", 1)[0][:40]
-    async with service.db.session() as session:
-        if not await service.access.is_admin(session, user_id):
+    async with db.session() as session:
+        if not await access.is_admin(session, user_id):
             log.warning(
                 "/lock admin %r refused: %s is not an admin (channel %s)", word, user_id, channel_id
             )
-            return words.not_an_admin(await _admins(session, service.access.admins))
+            return words.not_an_admin(await _admins(session, access.admins))
     try:
         typed = split(args)
     except InputError as error:
@@ -60,7 +62,7 @@ async def run_admin(
         return words.does_not_fit(spec.name, spec.usage)
     log.info("/lock admin %s by %s (channel %s)", spec.name, user_id, channel_id)
     try:
-        return await spec.run(Context(service, devices, user_id, default_timezone), rest)
+        return await spec.run(Context(db, access, devices, user_id, default_timezone), rest)
     except InputError as error:
         return words.warning(str(error))
     except Refusal as error:

@@ -23,9 +23,8 @@ async def _channels_by_door(session: AsyncSession) -> dict[int, list[str]]:
 
 @sub("doors", "doors", "every door, with its aliases, channels and Seam status", "Doors")
 async def _doors(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.session() as session:
-        rows = await names.list_doors(session)
-        channels = await _channels_by_door(session)
+    rows = await ctx.read(names.list_doors)
+    channels = await ctx.read(_channels_by_door)
     return words.doors(rows, channels)
 
 
@@ -39,8 +38,7 @@ async def _doors(ctx: Context, args: list[str]) -> str:
 )
 async def _add_door(ctx: Context, args: list[str]) -> str:
     name, device_id, *aliases = args
-    async with ctx.service.db.writing() as session:
-        door = await admin.add_door(session, ctx.actor, name, device_id, aliases)
+    door = await ctx.change(admin.add_door, name, device_id, aliases)
     return words.door_added(door, aliases)
 
 
@@ -54,7 +52,7 @@ async def _add_door(ctx: Context, args: list[str]) -> str:
 )
 async def _rename(ctx: Context, args: list[str]) -> str:
     name, new_name = args
-    async with ctx.service.db.writing() as session:
+    async with ctx.db.writing() as session:
         before = await names.find_door(session, name)
         old = before.name if before else name  # admin.rename_door says so when there is none
         door = await admin.rename_door(session, ctx.actor, name, new_name)
@@ -64,15 +62,13 @@ async def _rename(ctx: Context, args: list[str]) -> str:
 @sub("alias", 'alias "Front Door" main', "another name for a door", "Doors", min_args=2, max_args=2)
 async def _alias(ctx: Context, args: list[str]) -> str:
     name, alias = args
-    async with ctx.service.db.writing() as session:
-        door = await admin.add_alias(session, ctx.actor, name, alias)
+    door = await ctx.change(admin.add_alias, name, alias)
     return words.alias_added(alias.strip(), door)
 
 
 @sub("unalias", "unalias main", "drop an alias", "Doors", min_args=1, max_args=1, joins=True)
 async def _unalias(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.writing() as session:
-        door = await admin.remove_alias(session, ctx.actor, args[0])
+    door = await ctx.change(admin.remove_alias, args[0])
     return words.alias_removed(args[0], door)
 
 
@@ -86,8 +82,7 @@ async def _unalias(ctx: Context, args: list[str]) -> str:
     joins=True,
 )
 async def _remove_door(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.writing() as session:
-        door = await admin.remove_door(session, ctx.actor, args[0])
+    door = await ctx.change(admin.remove_door, args[0])
     return words.door_removed(door)
 
 
@@ -102,7 +97,7 @@ async def _remove_door(ctx: Context, args: list[str]) -> str:
 async def _channels(ctx: Context, args: list[str]) -> str:
     name, *given = args
     if not given:
-        async with ctx.service.db.session() as session:
+        async with ctx.db.session() as session:
             door = await names.existing_door(session, name)
             assert door.id is not None
             now = await door_admin.door_channels(session, door.id)
@@ -111,6 +106,5 @@ async def _channels(ctx: Context, args: list[str]) -> str:
     if not lifting and "any" in (g.casefold() for g in given):
         raise InputError(channels_or_any())
     wanted = [] if lifting else [channel_id(g) for g in given]
-    async with ctx.service.db.writing() as session:
-        door, now = await admin.set_channels(session, ctx.actor, name, wanted)
+    door, now = await ctx.change(admin.set_channels, name, wanted)
     return words.door_channels(door, now, changed=True)

@@ -11,7 +11,7 @@ from bot.slack.words import admin_access as words
 async def _grant_or_revoke(ctx: Context, args: list[str], *, give: bool) -> str:
     subject, what = subject_id(args[0]), args[1]
     change = admin.grant if give else admin.revoke
-    async with ctx.service.db.writing() as session:
+    async with ctx.db.writing() as session:
         if what.strip().casefold() == access.ADMIN_LABEL:
             changed = await change(session, ctx.actor, subject, None)
             label = None
@@ -21,7 +21,7 @@ async def _grant_or_revoke(ctx: Context, args: list[str], *, give: bool) -> str:
     if label is None:
         if give:
             return words.admin_granted(subject, changed)
-        configured = subject in ctx.service.access.admins
+        configured = subject in ctx.access.admins
         return words.admin_revoked(subject, changed, configured)
     if give:
         return words.granted(subject, label, changed)
@@ -55,6 +55,5 @@ async def _revoke(ctx: Context, args: list[str]) -> str:
 
 @sub("grants", "grants", "who may lock what, and who is an admin", "Access")
 async def _grants(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.session() as session:
-        rows = await access.list_grants(session)
-    return words.grants_held(rows, sorted(ctx.service.access.admins))
+    rows = await ctx.read(access.list_grants)
+    return words.grants_held(rows, sorted(ctx.access.admins))

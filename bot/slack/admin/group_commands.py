@@ -9,8 +9,7 @@ from bot.slack.words import admin_doors as words
 
 @sub("groups", "groups", "every group and its doors", "Groups")
 async def _groups(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.session() as session:
-        views = await door_groups.list_groups(session)
+    views = await ctx.read(door_groups.list_groups)
     return words.groups(views)
 
 
@@ -24,8 +23,7 @@ async def _groups(ctx: Context, args: list[str]) -> str:
 )
 async def _add_group(ctx: Context, args: list[str]) -> str:
     name, *members = args
-    async with ctx.service.db.writing() as session:
-        view = await admin.add_group(session, ctx.actor, name, members)
+    view = await ctx.change(admin.add_group, name, members)
     return words.group_changed(view)
 
 
@@ -39,8 +37,7 @@ async def _add_group(ctx: Context, args: list[str]) -> str:
 )
 async def _ungroup(ctx: Context, args: list[str]) -> str:
     name, *members = args
-    async with ctx.service.db.writing() as session:
-        view = await admin.remove_from_group(session, ctx.actor, name, members)
+    view = await ctx.change(admin.remove_from_group, name, members)
     return words.group_changed(view)
 
 
@@ -54,6 +51,5 @@ async def _ungroup(ctx: Context, args: list[str]) -> str:
     joins=True,
 )
 async def _remove_group(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.writing() as session:
-        group = await admin.remove_group(session, ctx.actor, args[0])
+    group = await ctx.change(admin.remove_group, args[0])
     return words.group_removed(group)

@@ -20,8 +20,7 @@ from bot.slack.words.admin import quiet_off_arguments
     max_args=2,
 )
 async def _mute(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.writing() as session:
-        target, kind, added = await admin.mute_event(session, ctx.actor, args[0], args[1])
+    target, kind, added = await ctx.change(admin.mute_event, args[0], args[1])
     return words.muted(target, kind, added)
 
 
@@ -34,15 +33,13 @@ async def _mute(ctx: Context, args: list[str]) -> str:
     max_args=2,
 )
 async def _unmute(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.writing() as session:
-        target, kind, removed = await admin.unmute_event(session, ctx.actor, args[0], args[1])
+    target, kind, removed = await ctx.change(admin.unmute_event, args[0], args[1])
     return words.unmuted(target, kind, removed)
 
 
 @sub("mutes", "mutes", "which device news is muted, for which doors and groups", "Device news")
 async def _mutes(ctx: Context, args: list[str]) -> str:
-    async with ctx.service.db.session() as session:
-        rows = await events.list_mutes(session)
+    rows = await ctx.read(events.list_mutes)
     return words.mutes(rows)
 
 
@@ -57,7 +54,7 @@ async def _mutes(ctx: Context, args: list[str]) -> str:
 )
 async def _alerts(ctx: Context, args: list[str]) -> str:
     if len(args) == 1:
-        async with ctx.service.db.session() as session:
+        async with ctx.db.session() as session:
             target = await events.door_or_group(session, args[0])
             routed = (
                 []
@@ -67,8 +64,7 @@ async def _alerts(ctx: Context, args: list[str]) -> str:
         return words.news_goes(target, routed[0] if routed else None)
     name, where = args
     wanted = None if where.casefold() == "default" else channel_id(where)
-    async with ctx.service.db.writing() as session:
-        target = await admin.set_alert_channel(session, ctx.actor, name, wanted)
+    target = await ctx.change(admin.set_alert_channel, name, wanted)
     return words.news_moved(target, wanted)
 
 
@@ -83,21 +79,18 @@ async def _alerts(ctx: Context, args: list[str]) -> str:
 )
 async def _quiet(ctx: Context, args: list[str]) -> str:
     if not args:
-        async with ctx.service.db.session() as session:
-            rows = await events.list_quiet(session)
+        rows = await ctx.read(events.list_quiet)
         return words.quiet_hours(rows)
     where = channel_id(args[0])
     if len(args) == 1:
-        async with ctx.service.db.session() as session:
+        async with ctx.db.session() as session:
             row = await session.get(QuietHours, where)
         return words.quiet_of(where, row)
     if args[1].casefold() == "off":
         if len(args) > 2:
             raise InputError(quiet_off_arguments())
-        async with ctx.service.db.writing() as session:
-            removed = await admin.clear_quiet_hours(session, ctx.actor, where)
+        removed = await ctx.change(admin.clear_quiet_hours, where)
         return words.quiet_ended(where, removed)
     timezone = args[2] if len(args) == 3 else ctx.default_timezone
-    async with ctx.service.db.writing() as session:
-        row = await admin.set_quiet_hours(session, ctx.actor, where, args[1], timezone)
+    row = await ctx.change(admin.set_quiet_hours, where, args[1], timezone)
     return words.quiet_set(row)

@@ -4,19 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.locking import LockService
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access import AccessPolicy
+from bot.db import Database
 from bot.ports import DeviceReader
 from bot.slack.later import Later
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
 class Context:
-    service: LockService
+    db: Database
+    access: AccessPolicy
     devices: DeviceReader
     actor: str  # the Slack user, named in the audit trail for every change
     # For `quiet` hours given without a time zone (LOCKBOT_TIMEZONE, when the caller passes it).
     default_timezone: str = "UTC"
+
+    async def read(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self.db.session() as session:
+            return await query(session)
+
+    async def change(
+        self,
+        change: Callable[Concatenate[AsyncSession, str, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """An admin change (bot/admin.py), made as the asker: one write, with its audit row."""
+        async with self.db.writing() as session:
+            return await change(session, self.actor, *args, **kwargs)
 
 
 # A handler answers at once, or (`Later`) after the ack when it must ask Seam first.

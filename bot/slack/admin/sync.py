@@ -36,6 +36,5 @@ async def _synced(ctx: Context, dry_run: bool) -> str:
         locks = await ctx.devices.list_locks()
     except BackendError as error:
         return words.no_locks_listed(error.message, error.code)
-    async with ctx.service.db.writing() as session:
-        report = await admin.sync(session, ctx.actor, locks, dry_run=dry_run)
+    report = await ctx.change(admin.sync, locks, dry_run=dry_run)
     return words.synced(sync_lines(report, words.SYNC_GRANT_HINT), dry_run)
