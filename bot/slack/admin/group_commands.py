@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot import admin, door_groups
-from bot.slack.admin.subcommands import Context, sub
+from bot.door_groups import GroupView
+from bot.slack.admin.subcommands import Context, listing, sub
 from bot.slack.words import admin_doors as words
 
+MembersChange = Callable[[AsyncSession, str, str, list[str]], Awaitable[GroupView]]
 
-@sub("groups", "groups", "every group and its doors", "Groups")
-async def _groups(ctx: Context, args: list[str]) -> str:
-    views = await ctx.read(door_groups.list_groups)
-    return words.groups(views)
+
+listing("groups", "every group and its doors", "Groups", door_groups.list_groups, words.groups)
 
 
 @sub(
@@ -22,9 +26,7 @@ async def _groups(ctx: Context, args: list[str]) -> str:
     max_args=None,
 )
 async def _add_group(ctx: Context, args: list[str]) -> str:
-    name, *members = args
-    view = await ctx.change(admin.add_group, name, members)
-    return words.group_changed(view)
+    return await _members_change(ctx, args, admin.add_group)
 
 
 @sub(
@@ -36,9 +38,13 @@ async def _add_group(ctx: Context, args: list[str]) -> str:
     max_args=None,
 )
 async def _ungroup(ctx: Context, args: list[str]) -> str:
+    return await _members_change(ctx, args, admin.remove_from_group)
+
+
+async def _members_change(ctx: Context, args: list[str], change: MembersChange) -> str:
+    """`<group> <door>…`: doors into or out of a group."""
     name, *members = args
-    view = await ctx.change(admin.remove_from_group, name, members)
-    return words.group_changed(view)
+    return words.group_changed(await ctx.change(change, name, members))
 
 
 @sub(

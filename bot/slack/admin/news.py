@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import admin, events
 from bot.models import DoorGroup, QuietHours
 from bot.slack.admin.parsing import InputError, channel_id
-from bot.slack.admin.subcommands import Context, sub
+from bot.slack.admin.subcommands import Context, listing, sub
 from bot.slack.words import admin_news as words
 from bot.slack.words.admin import quiet_off_arguments
 
@@ -37,10 +37,13 @@ async def _unmute(ctx: Context, args: list[str]) -> str:
     return words.unmuted(target, kind, removed)
 
 
-@sub("mutes", "mutes", "which device news is muted, for which doors and groups", "Device news")
-async def _mutes(ctx: Context, args: list[str]) -> str:
-    rows = await ctx.read(events.list_mutes)
-    return words.mutes(rows)
+listing(
+    "mutes",
+    "which device news is muted, for which doors and groups",
+    "Device news",
+    events.list_mutes,
+    words.mutes,
+)
 
 
 @sub(

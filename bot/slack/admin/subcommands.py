@@ -81,3 +81,18 @@ def sub(
         return run
 
     return register
+
+
+def listing(
+    name: str,
+    about: str,
+    section: str,
+    read: Callable[[AsyncSession], Awaitable[T]],
+    say: Callable[[T], str],
+) -> None:
+    """A subcommand that only reads and shows (`groups`, `mutes`): no arguments."""
+
+    async def show(ctx: Context, args: list[str]) -> str:
+        return say(await ctx.read(read))
+
+    sub(name, name, about, section)(show)
