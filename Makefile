@@ -29,6 +29,7 @@ test: $(INSTALLED) $(FAKE_SEAM_INSTALLED) lint  ## ruff, mypy, then every test (
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot tests migrations bench
+	$(BIN)/ruff format --check bot tests migrations bench
 	$(BIN)/mypy
 
 install: $(INSTALLED)

@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def compose_command() -> list[str] | None:
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
         return [docker, "compose"]
     legacy = shutil.which("docker-compose")
     return [legacy] if legacy else None
@@ -24,7 +27,9 @@ def compose_command() -> list[str] | None:
 def test_compose_file_passes_compose_config(tmp_path: Path) -> None:
     command = compose_command()
     if command is None:
-        pytest.skip("neither `docker compose` nor `docker-compose` is installed (.ci/run installs one)")
+        pytest.skip(
+            "neither `docker compose` nor `docker-compose` is installed (.ci/run installs one)"
+        )
     shutil.copy(ROOT / "docker-compose.yml", tmp_path)
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     result = subprocess.run(

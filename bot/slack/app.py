@@ -181,9 +181,7 @@ class SlackCommands:
             case Rejection.DOOR_MISSING:
                 return Reply(locks.door_missing(request), result="rejected")
             case Rejection.WRONG_CHANNEL:
-                return Reply(
-                    locks.wrong_channel(request, submission.channels), result="rejected"
-                )
+                return Reply(locks.wrong_channel(request, submission.channels), result="rejected")
             case Rejection.RATE_LIMITED:
                 per_minute = self.service.intake.rate_limit
                 return Reply(locks.rate_limited(per_minute), result="rejected")

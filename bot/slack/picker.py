@@ -76,4 +76,3 @@ def chosen_value(action: dict[str, Any]) -> str | None:
     else:
         value = action.get("value")
     return value if isinstance(value, str) and value.strip() else None
-

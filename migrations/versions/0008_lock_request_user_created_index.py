@@ -18,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_lock_request_user_id_created_at", "lock_request", ["user_id", "created_at"]
-    )
+    op.create_index("ix_lock_request_user_id_created_at", "lock_request", ["user_id", "created_at"])
     op.drop_index("ix_lock_request_user_id", table_name="lock_request")
 
 

@@ -120,7 +120,9 @@ class LiveBot:
         timestamp: int | None = None,
     ) -> Sent:
         body = slash_command(
-            text, user_id=user_id, channel_id=channel_id,
+            text,
+            user_id=user_id,
+            channel_id=channel_id,
             **({"response_url": response_url} if response_url else {}),
         )
         headers = signed_headers(body, secret, timestamp=timestamp)
@@ -170,9 +172,7 @@ async def live(
     await live.close()
 
 
-async def followed_up(
-    live: LiveBot, slack: FakeSlack, text: str, **fields: Any
-) -> tuple[str, str]:
+async def followed_up(live: LiveBot, slack: FakeSlack, text: str, **fields: Any) -> tuple[str, str]:
     """`/lock <text>` answered after its ack: the ack's note, then what the bot posted to the
     command's response_url (waited for)."""
     seen = len(slack.calls_to("response_url"))
@@ -216,8 +216,10 @@ async def assert_all_final(database_url: str, timeout_s: float = 10) -> list[Loc
                 raise AssertionError(
                     f"{len(pending)} of {len(rows)} lock requests still pending after "
                     f"{timeout_s:g} s: "
-                    + ", ".join(f"#{r.id} {r.user_id} {r.door_name} joined={r.joined_id}"
-                                for r in pending[:10])
+                    + ", ".join(
+                        f"#{r.id} {r.user_id} {r.door_name} joined={r.joined_id}"
+                        for r in pending[:10]
+                    )
                 )
             await asyncio.sleep(0.05)
     finally:

@@ -30,7 +30,13 @@ ADMIN = "UADMIN"
 GHOST = "ghost_device_404"  # a device ID Seam's fake does not know
 DENIED = "🚫 `/lock admin` is for lockbot admins. If something needs changing, ask <@UADMIN>."
 TABLES: tuple[type[SQLModel], ...] = (
-    Door, DoorAlias, DoorGroup, GroupMember, DoorChannel, Grant, AuditEvent
+    Door,
+    DoorAlias,
+    DoorGroup,
+    GroupMember,
+    DoorChannel,
+    Grant,
+    AuditEvent,
 )
 
 
@@ -251,11 +257,25 @@ async def test_help_lists_every_subcommand_with_an_example(live: LiveBot) -> Non
     text = await say(live, "help")
     assert text == await say(live, "")
     for word in (
-        "doors", "add-door", "rename", "alias", "unalias", "remove-door", "channels", "groups",
-        "add-group", "ungroup", "remove-group", "grant", "revoke", "grants", "sync", "audit",
+        "doors",
+        "add-door",
+        "rename",
+        "alias",
+        "unalias",
+        "remove-door",
+        "channels",
+        "groups",
+        "add-group",
+        "ungroup",
+        "remove-group",
+        "grant",
+        "revoke",
+        "grants",
+        "sync",
+        "audit",
     ):
         assert f"`/lock admin {word}" in text, word
-    assert "`/lock admin grant @someone \"Front Door\"`" in text
+    assert '`/lock admin grant @someone "Front Door"`' in text
     assert len(text) < 3000
 
 
@@ -335,8 +355,7 @@ async def test_an_admin_grant_lets_others_administer_until_revoked(
     assert await say(live, "grant <@U6> lobby", user="U5") == "✅ <@U6> may now lock *Lobby*."
     # Whoever asks is told of every admin, by grant too.
     assert await say(live, "doors", user="U6") == (
-        "🚫 `/lock admin` is for lockbot admins. If something needs changing, ask <@UADMIN>, "
-        "<@U5>."
+        "🚫 `/lock admin` is for lockbot admins. If something needs changing, ask <@UADMIN>, <@U5>."
     )
 
     # A user group's admin grant covers its members (SNIGHT is U7).
@@ -390,7 +409,9 @@ async def test_a_door_limited_to_a_channel_is_refused_elsewhere(
     assert anywhere.response.text == ""
     rows = await assert_all_final(database_url)
     assert [(r.channel_id, r.error_type) for r in rows] == [
-        ("C1", "wrong_channel"), ("CLOBBY", None), ("C1", None)
+        ("C1", "wrong_channel"),
+        ("CLOBBY", None),
+        ("C1", None),
     ]
 
 

@@ -65,8 +65,10 @@ async def start(
     *args: str, cli: Cli, program: Sequence[str] = PYTHON_M_BOT
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        *program, *args,
-        env=cli.env, cwd=cli.cwd,
+        *program,
+        *args,
+        env=cli.env,
+        cwd=cli.cwd,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -157,13 +159,18 @@ async def test_db_upgrade_creates_a_fresh_schema_and_is_idempotent(
 
 async def test_doors_add_list_remove(cli: Cli, database_url: str, seam: SeamProxy) -> None:
     added = await lockbot(
-        "doors", "add", "Front Door", AUGUST_1, "--alias", "main", "--alias", "North Entrance",
+        "doors",
+        "add",
+        "Front Door",
+        AUGUST_1,
+        "--alias",
+        "main",
+        "--alias",
+        "North Entrance",
         cli=cli,
     )
     assert added.code == 0, added.err
-    assert added.out.strip() == (
-        f"✓ added Front Door → {AUGUST_1} (aliases: main, North Entrance)"
-    )
+    assert added.out.strip() == (f"✓ added Front Door → {AUGUST_1} (aliases: main, North Entrance)")
 
     # The same name in other clothes, and a new name whose alias is taken: both refused.
     same_name, taken_alias = await asyncio.gather(
@@ -177,9 +184,7 @@ async def test_doors_add_list_remove(cli: Cli, database_url: str, seam: SeamProx
     assert "'NORTH_entrance' already names a door, alias or group" in taken_alias.err
 
     doors = await all_rows(database_url, Door)
-    assert [(d.name, d.key, d.device_id) for d in doors] == [
-        ("Front Door", "front door", AUGUST_1)
-    ]
+    assert [(d.name, d.key, d.device_id) for d in doors] == [("Front Door", "front door", AUGUST_1)]
     aliases = await all_rows(database_url, DoorAlias)
     assert sorted(a.alias for a in aliases) == ["North Entrance", "main"]
 
@@ -290,9 +295,7 @@ async def test_refusals_name_the_terminals_commands_never_slacks(
 # -- lock ------------------------------------------------------------------------------------
 
 
-async def test_lock_succeeds_through_seam(
-    cli: Cli, database_url: str, seam: SeamProxy
-) -> None:
+async def test_lock_succeeds_through_seam(cli: Cli, database_url: str, seam: SeamProxy) -> None:
     await seed(database_url)
     result = await lockbot("lock", "front-door", cli=cli)
     assert result.code == 0, result.err
@@ -304,7 +307,11 @@ async def test_lock_succeeds_through_seam(
     assert len(rows) == 1
     row = rows[0]
     assert (row.status, row.source, row.device_id, row.door_name, row.text) == (
-        LockStatus.LOCKED, "cli", AUGUST_1, "Front Door", "front-door"
+        LockStatus.LOCKED,
+        "cli",
+        AUGUST_1,
+        "Front Door",
+        "front-door",
     )
     assert row.user_id.startswith("cli:")
     assert row.action_attempt_id == seam.attempt_ids[0]
@@ -343,9 +350,7 @@ async def test_lock_fails_when_seam_answers_503(
     assert "seam_unavailable" in result.err
     assert [c.status for c in seam.calls_to("/locks/lock_door")] == [503]  # never retried
     rows = await lock_rows(database_url)
-    assert [(r.status, r.error_type) for r in rows] == [
-        (LockStatus.FAILED, "seam_unavailable")
-    ]
+    assert [(r.status, r.error_type) for r in rows] == [(LockStatus.FAILED, "seam_unavailable")]
 
 
 async def test_lock_of_an_unknown_door_suggests_and_never_calls_seam(
@@ -370,9 +375,17 @@ async def test_lock_leaves_the_running_bots_requests_alone(
     ids = await seed(database_url)
     db = Database(database_url)
     async with db.session() as session:
-        session.add(LockRequest(source="slack", user_id="U1", text="back door",
-                                door_id=ids["Back Door"], door_name="Back Door",
-                                device_id=AUGUST_2, action_attempt_id="held-elsewhere"))
+        session.add(
+            LockRequest(
+                source="slack",
+                user_id="U1",
+                text="back door",
+                door_id=ids["Back Door"],
+                door_name="Back Door",
+                device_id=AUGUST_2,
+                action_attempt_id="held-elsewhere",
+            )
+        )
         await session.commit()
     await db.close()
 
@@ -400,9 +413,17 @@ async def test_lock_of_a_door_already_in_flight_waits_for_that_outcome(
     ids = await seed(database_url)
     db = Database(database_url)
     async with db.session() as session:
-        session.add(LockRequest(source="slack", user_id="U1", text="front door",
-                                door_id=ids["Front Door"], door_name="Front Door",
-                                device_id=AUGUST_1, action_attempt_id="held-by-serve"))
+        session.add(
+            LockRequest(
+                source="slack",
+                user_id="U1",
+                text="front door",
+                door_id=ids["Front Door"],
+                door_name="Front Door",
+                device_id=AUGUST_1,
+                action_attempt_id="held-by-serve",
+            )
+        )
         await session.commit()
     process = await start("lock", "Front Door", cli=cli)
     for _ in range(200):  # the CLI's request joins the one `lockbot serve` is tracking

@@ -51,7 +51,8 @@ async def test_groups_add_list_remove_doors_and_remove(cli: Cli, database_url: s
     ]
     assert await ok("groups", "add", "Empty", cli=cli) == ["✓ Empty\t(no doors)"]
     assert await ok("groups", "list", cli=cli) == [
-        "Empty\t(no doors)", "Floor 2\tBack Door, Front Door"
+        "Empty\t(no doors)",
+        "Floor 2\tBack Door, Front Door",
     ]
 
     taken, unknown, no_group = await asyncio.gather(
@@ -115,9 +116,7 @@ async def test_alias_rename_unalias_and_channels(cli: Cli, database_url: str) ->
     assert sorted(a.alias for a in await all_rows(database_url, DoorAlias)) == ["main"]
 
 
-async def test_grant_and_revoke_admin_and_grants_show_groups(
-    cli: Cli, database_url: str
-) -> None:
+async def test_grant_and_revoke_admin_and_grants_show_groups(cli: Cli, database_url: str) -> None:
     await seed(database_url)
     await ok("groups", "add", "Floor 2", "Front Door", "Back Door", cli=cli)
     assert await ok("grant", "U0ADMIN", "--admin", cli=cli) == ["✓ U0ADMIN is an admin"]

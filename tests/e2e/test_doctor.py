@@ -142,15 +142,21 @@ async def test_doctor_all_green_then_each_check_failing(
     assert all(line.startswith("✗ ") for line in checks.values()), b.out
     assert "schema is not current" in checks["database"]
     assert "— run `lockbot db upgrade`" in checks["database"]
-    assert "(invalid_auth) — set SLACK_BOT_TOKEN to the Bot User OAuth Token" in checks["slack token"]
-    assert checks["slack scopes"] == "✗ slack scopes: not checked: the bot token does not work"
-    assert "SLACK_APP_TOKEN (invalid_auth) — set SLACK_APP_TOKEN to an app-level token (xapp-…)" in (
-        checks["slack app token"]
+    assert (
+        "(invalid_auth) — set SLACK_BOT_TOKEN to the Bot User OAuth Token" in checks["slack token"]
     )
-    assert "Seam rejected SEAM_API_KEY — create an API key in the Seam console" in checks["seam key"]
+    assert checks["slack scopes"] == "✗ slack scopes: not checked: the bot token does not work"
+    assert (
+        "SLACK_APP_TOKEN (invalid_auth) — set SLACK_APP_TOKEN to an app-level token (xapp-…)"
+        in (checks["slack app token"])
+    )
+    assert (
+        "Seam rejected SEAM_API_KEY — create an API key in the Seam console" in checks["seam key"]
+    )
     assert "not checked: Seam unreachable; the database is not ready" in checks["doors"]
-    assert "LOCKBOT_ALERT_CHANNEL is not set; failures will only show in threads — set" in (
-        checks["alert channel"]
+    assert (
+        "LOCKBOT_ALERT_CHANNEL is not set; failures will only show in threads — set"
+        in (checks["alert channel"])
     )
     assert "not checked: the database is not ready" in checks["grants"]
 

@@ -103,7 +103,9 @@ async def test_first_sync_imports_the_three_locks_and_a_second_changes_nothing(
 
     listed = await lockbot("doors", "list", cli=cli)
     assert lines(listed.out) == [
-        f"{SMART}\t{AUGUST_1}", f"{SMART} 2\t{AUGUST_2}", f"{SMART} 3\t{SCHLAGE}"
+        f"{SMART}\t{AUGUST_1}",
+        f"{SMART} 2\t{AUGUST_2}",
+        f"{SMART} 3\t{SCHLAGE}",
     ]
 
 
@@ -119,14 +121,16 @@ async def test_admin_names_are_kept_and_a_vanished_lock_is_missing_and_refused(
         f'= {SMART} 2 ({SCHLAGE}): Seam calls it "{SMART}", which another door or alias '
         "already has",
         f"! Ghost ({GHOST}) is missing from Seam; locking it is refused until it returns",
-        "✓ Seam lists 3 locks: 2 added, 0 renamed, 1 missing, 0 back, "
-        "1 duplicate name made unique",
+        "✓ Seam lists 3 locks: 2 added, 0 renamed, 1 missing, 0 back, 1 duplicate name made unique",
         '  new doors have no grants yet: lockbot grant SUBJECT "DOOR"',
     ]
     doors = await doors_by_device(database_url)
     front, ghost = doors[AUGUST_1], doors[GHOST]
     assert (front.name, front.name_source, front.seam_name, front.missing_at) == (
-        "Front Door", "admin", SMART, None
+        "Front Door",
+        "admin",
+        SMART,
+        None,
     )
     assert ghost.missing_at is not None and ghost.name == "Ghost"
 

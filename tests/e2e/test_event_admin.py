@@ -69,8 +69,9 @@ async def test_an_admin_mutes_and_unmutes_news_for_a_door_or_a_group(
 
     state = await rows(database_url)
     group_id = state["DoorGroup"][0]["id"]
-    assert [(m["event_type"], m["door_id"], m["group_id"], m["created_by"])
-            for m in state["EventMute"]] == [("lock.unlocked", None, group_id, ADMIN)]
+    assert [
+        (m["event_type"], m["door_id"], m["group_id"], m["created_by"]) for m in state["EventMute"]
+    ] == [("lock.unlocked", None, group_id, ADMIN)]
     assert (await audit_rows(database_url))[1:] == [
         (ADMIN, "event.mute", "Front Door"),
         (ADMIN, "event.mute", "Floor 2 (group)"),
@@ -136,13 +137,14 @@ async def test_an_admin_routes_news_and_sets_quiet_hours(
 
     state = await rows(database_url)
     assert [(d["name"], d["alert_channel"]) for d in state["Door"]] == [
-        ("Front Door", None), ("Back Door", None), ("Garage", None)
+        ("Front Door", None),
+        ("Back Door", None),
+        ("Garage", None),
     ]
-    assert [(g["name"], g["alert_channel"]) for g in state["DoorGroup"]] == [
-        ("Floor 2", "CFLOOR")
-    ]
-    assert [(q["channel_id"], q["start"], q["end"], q["timezone"])
-            for q in state["QuietHours"]] == [("CALERTS", "22:00", "07:00", "Europe/Berlin")]
+    assert [(g["name"], g["alert_channel"]) for g in state["DoorGroup"]] == [("Floor 2", "CFLOOR")]
+    assert [
+        (q["channel_id"], q["start"], q["end"], q["timezone"]) for q in state["QuietHours"]
+    ] == [("CALERTS", "22:00", "07:00", "Europe/Berlin")]
     audit = [(e["actor"], e["action"], e["target"], e["detail"]) for e in state["AuditEvent"]]
     assert audit[1:] == [
         (ADMIN, "group.alerts", "Floor 2", "CFLOOR"),

@@ -108,7 +108,10 @@ async def bots() -> AsyncIterator[list[Bot]]:
 
 
 async def test_events_flow_through_the_poller_and_a_restart_neither_replays_nor_skips(
-    database_url: str, seam: SeamProxy, slack: FakeSlack, fake_seam: FakeSeamServer,
+    database_url: str,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    fake_seam: FakeSeamServer,
     bots: list[Bot],
 ) -> None:
     await seed_doors(database_url)
@@ -144,7 +147,9 @@ async def test_events_flow_through_the_poller_and_a_restart_neither_replays_nor_
         "🔓 *Garage* was unlocked (keypad code)",
     ]
     assert [(r.event_id, r.via, r.outcome) for r in await rows(database_url)] == [
-        (e1, "poll", "relayed"), (e2, "poll", "relayed"), (e3, "poll", "relayed"),
+        (e1, "poll", "relayed"),
+        (e2, "poll", "relayed"),
+        (e3, "poll", "relayed"),
     ]
     # What came before the first start is history: never handed on at all.
     assert history not in {eid for eid, _, _ in counted_first.outcomes + counted_second.outcomes}
@@ -243,9 +248,7 @@ async def test_polling_off_means_no_reads(database_url: str) -> None:
 
 
 def locked_updates(slack: FakeSlack) -> list[Call]:
-    return [
-        c for c in slack.calls_to("chat.update") if "is locked" in c.args.get("text", "")
-    ]
+    return [c for c in slack.calls_to("chat.update") if "is locked" in c.args.get("text", "")]
 
 
 async def lock_once(live: LiveBot, seam: SeamProxy, slack: FakeSlack, by_event: bool) -> float:
@@ -269,23 +272,31 @@ async def lock_once(live: LiveBot, seam: SeamProxy, slack: FakeSlack, by_event: 
     await seam.resolve(attempt, "success")
     if by_event:
         event = seam_event(
-            "action_attempt.lock_door.succeeded", action_attempt_id=attempt,
-            action_type="LOCK_DOOR", status="success",
+            "action_attempt.lock_door.succeeded",
+            action_attempt_id=attempt,
+            action_type="LOCK_DOOR",
+            status="success",
         )
         response = await post_event(live.http, event)
         seam.release("/action_attempts/get")
         assert response.json()["outcome"] == "settled"
     await slack.wait_for(  # it checks every 10 ms: small against what is measured
-        lambda c: c.method == "chat.update" and "is locked" in c.args.get("text", "")
-        and id(c) not in told
+        lambda c: (
+            c.method == "chat.update"
+            and "is locked" in c.args.get("text", "")
+            and id(c) not in told
+        )
     )
     return time.perf_counter() - started
 
 
 @pytest.mark.settings(
-    SEAM_WEBHOOK_SECRET=SECRET, LOCKBOT_LOCK_TIMEOUT="30", LOCKBOT_RATE_LIMIT="0",
+    SEAM_WEBHOOK_SECRET=SECRET,
+    LOCKBOT_LOCK_TIMEOUT="30",
+    LOCKBOT_RATE_LIMIT="0",
     # The bot's own defaults, so the poll being raced is the one production runs.
-    LOCKBOT_POLL_FIRST="0.25", LOCKBOT_POLL_MAX="0.8",
+    LOCKBOT_POLL_FIRST="0.25",
+    LOCKBOT_POLL_MAX="0.8",
 )
 async def test_an_outcome_by_event_is_told_once_and_sooner_than_the_poll(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str

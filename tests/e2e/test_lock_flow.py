@@ -51,8 +51,13 @@ async def test_lock_success_threads_and_edits_the_root(
 
 @pytest.mark.parametrize(
     ("typed", "device"),
-    [("Front-Door", AUGUST_1), ("FRONT_DOOR", AUGUST_1), ("  front   door ", AUGUST_1),
-     ("rear", AUGUST_2), ("MAIN", AUGUST_1)],
+    [
+        ("Front-Door", AUGUST_1),
+        ("FRONT_DOOR", AUGUST_1),
+        ("  front   door ", AUGUST_1),
+        ("rear", AUGUST_2),
+        ("MAIN", AUGUST_1),
+    ],
 )
 async def test_name_variants_and_aliases_reach_the_right_device(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str, typed: str, device: str
@@ -111,10 +116,21 @@ async def test_user_group_grant_lets_members_lock(
 
 async def test_help_lists_the_commands(live: LiveBot, seam: SeamProxy) -> None:
     body = (await live.command("help")).response.json()
-    for command in ("`/lock`", "`/lock <door or group>`", "`/lock list`", "`/lock status",
-                    "`/lock history", "`/lock schedule ", "`/lock schedules`", "`/lock pause",
-                    "`/lock resume", "`/lock unschedule", "`/lock admin help`", "`/lock help`",
-                    "lockbot doors|groups|grant|config"):
+    for command in (
+        "`/lock`",
+        "`/lock <door or group>`",
+        "`/lock list`",
+        "`/lock status",
+        "`/lock history",
+        "`/lock schedule ",
+        "`/lock schedules`",
+        "`/lock pause",
+        "`/lock resume",
+        "`/lock unschedule",
+        "`/lock admin help`",
+        "`/lock help`",
+        "lockbot doors|groups|grant|config",
+    ):
         assert command in body["text"], command
     assert seam.calls == []
 
@@ -163,11 +179,15 @@ async def test_pending_then_error_tells_the_thread_and_the_alert_channel(
     await live.command("front door")
     attempt = await seam.wait_for_attempt()
     await seam.resolve(attempt, "error", ("device_offline", "Device is offline"))
-    alert = await slack.wait_for(lambda c: c.method == "chat.postMessage"
-                                 and c.args.get("channel") == ALERTS)
+    alert = await slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.args.get("channel") == ALERTS
+    )
     root = slack.messages("C1")[0]
-    thread = [c.args["text"] for c in slack.messages("C1")
-              if c.args.get("thread_ts") == root.response["ts"]]  # type: ignore[index]
+    thread = [
+        c.args["text"]
+        for c in slack.messages("C1")
+        if c.args.get("thread_ts") == root.response["ts"]
+    ]  # type: ignore[index]
     assert "`device_offline`: Device is offline" in thread[-1]
     assert "*What to do:* Check that the lock has power" in thread[-1]
     assert final_update(slack).args["text"] == (
@@ -186,18 +206,34 @@ async def test_pending_then_error_tells_the_thread_and_the_alert_channel(
 @pytest.mark.parametrize(
     ("fault", "code"),
     [
-        ({"status": 503, "body": "<html>unavailable</html>", "content_type": "text/html"},
-         "seam_unavailable"),
-        ({"status": 500, "body": '{"error": {"type": "internal", "message": "boom"}}'},
-         "seam_unavailable"),
+        (
+            {"status": 503, "body": "<html>unavailable</html>", "content_type": "text/html"},
+            "seam_unavailable",
+        ),
+        (
+            {"status": 500, "body": '{"error": {"type": "internal", "message": "boom"}}'},
+            "seam_unavailable",
+        ),
         # Seam keeps saying 429: lockbot waits as told, twice, then gives up.
-        ({"status": 429, "body": "slow down", "content_type": "text/plain",
-          "headers": {"Retry-After": "0.2"}, "times": 3}, "seam_rate_limited"),
+        (
+            {
+                "status": 429,
+                "body": "slow down",
+                "content_type": "text/plain",
+                "headers": {"Retry-After": "0.2"},
+                "times": 3,
+            },
+            "seam_rate_limited",
+        ),
     ],
 )
 async def test_seam_failures_reach_the_thread_and_the_alert_channel(
-    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str,
-    fault: dict[str, Any], code: str,
+    live: LiveBot,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    database_url: str,
+    fault: dict[str, Any],
+    code: str,
 ) -> None:
     seam.fail("/locks/lock_door", **fault)
     await live.command("back door")
@@ -304,8 +340,13 @@ async def test_door_names_are_escaped_when_echoed(
 async def test_a_429_from_seam_is_waited_out_and_the_lock_retried(
     live: LiveBot, seam: SeamProxy, slack: FakeSlack
 ) -> None:
-    seam.fail("/locks/lock_door", status=429, body="slow down", content_type="text/plain",
-              headers={"Retry-After": "0.3"})
+    seam.fail(
+        "/locks/lock_door",
+        status=429,
+        body="slow down",
+        content_type="text/plain",
+        headers={"Retry-After": "0.3"},
+    )
     await live.command("front door")
     update = await slack.wait_for(lambda c: c.method == "chat.update")
     assert update.args["text"].startswith("✅ *Front Door* is locked.")

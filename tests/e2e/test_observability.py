@@ -45,8 +45,9 @@ async def scrape(live: LiveBot) -> dict[tuple[str, tuple[tuple[str, str], ...]],
     return samples
 
 
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str,
-          **labels: str) -> float:
+def value(
+    samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
+) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
@@ -72,8 +73,9 @@ async def test_metrics_move_after_a_success_a_failure_and_a_denial(
     assert delta("lockbot_ack_seconds_count") == 3
     assert delta("lockbot_time_to_outcome_seconds_count") == 2
     assert delta("lockbot_seam_calls_total", method="locks.lock_door", status="pending") == 1
-    assert delta("lockbot_seam_calls_total", method="locks.lock_door",
-                 status="seam_unavailable") == 1
+    assert (
+        delta("lockbot_seam_calls_total", method="locks.lock_door", status="seam_unavailable") == 1
+    )
     assert delta("lockbot_slack_calls_total", method="chat.update", status="ok") == 2
     assert value(after, "lockbot_pending_requests") == 0
     assert ("lockbot_scheduler_leader", ()) in after
@@ -160,8 +162,11 @@ async def test_every_log_line_of_a_request_carries_its_id(
             seam.hold_attempts = True
             body = slash_command("front door")
             async with httpx.AsyncClient() as client:
-                await client.post(f"{bot.url}/slack/events", content=body,
-                                  headers=signed_headers(body, SIGNING_SECRET))
+                await client.post(
+                    f"{bot.url}/slack/events",
+                    content=body,
+                    headers=signed_headers(body, SIGNING_SECRET),
+                )
             attempt = await seam.wait_for_attempt()
             await slack.wait_for(lambda c: "Seam accepted" in c.args.get("text", ""))
             await until(lambda: bool(seam.calls_to("/action_attempts/get")))  # seen pending
@@ -175,15 +180,27 @@ async def test_every_log_line_of_a_request_carries_its_id(
     assert row.request_id
     mine = [entry["message"] for entry in lines if entry.get("request_id") == row.request_id]
     story = "\n".join(mine)
-    for step in ("/lock 'front door' from U1", "seam locks.lock_door → pending",
-                 "slack chat.postMessage → ok", "seam action_attempts.get → pending",
-                 "seam action_attempts.get → success", "slack chat.update → ok",
-                 "settled: locked"):
+    for step in (
+        "/lock 'front door' from U1",
+        "seam locks.lock_door → pending",
+        "slack chat.postMessage → ok",
+        "seam action_attempts.get → pending",
+        "seam action_attempts.get → success",
+        "slack chat.update → ok",
+        "settled: locked",
+    ):
         assert step in story, f"{step!r} missing from the request's log:\n{story}"
     # Nothing about this request was logged without its id.
-    strays = [e["message"] for e in lines if "request_id" not in e
-              and ("lock request" in e["message"] or "seam " in e["message"]
-                   or "slack chat." in e["message"])]
+    strays = [
+        e["message"]
+        for e in lines
+        if "request_id" not in e
+        and (
+            "lock request" in e["message"]
+            or "seam " in e["message"]
+            or "slack chat." in e["message"]
+        )
+    ]
     assert strays == []
     raw = log_path.read_text()
     for secret in (BOT_TOKEN, SIGNING_SECRET, API_KEY):
@@ -197,8 +214,12 @@ async def test_secrets_stay_out_of_logs_even_in_tracebacks(
     await seed_doors(database_url)
     log_path = tmp_path / "bot.log"
     env = bot_env(database_url, seam.url, slack.api_url, LOCKBOT_LOG_FORMAT="text")
-    seam.fail("/locks/lock_door", status=401, times=1,
-              body='{"error": {"type": "unauthorized", "message": "Unauthorized"}}')
+    seam.fail(
+        "/locks/lock_door",
+        status=401,
+        times=1,
+        body='{"error": {"type": "unauthorized", "message": "Unauthorized"}}',
+    )
     slack.fail("chat.update", error="fatal_error", times=9)
     with log_path.open("wb") as log_file:
         bot = BotProcess(env, tmp_path, stderr=log_file.fileno())
@@ -207,8 +228,11 @@ async def test_secrets_stay_out_of_logs_even_in_tracebacks(
             async with httpx.AsyncClient() as client:
                 for text in ("front door", "back door"):
                     body = slash_command(text)
-                    await client.post(f"{bot.url}/slack/events", content=body,
-                                      headers=signed_headers(body, SIGNING_SECRET))
+                    await client.post(
+                        f"{bot.url}/slack/events",
+                        content=body,
+                        headers=signed_headers(body, SIGNING_SECRET),
+                    )
             await until(lambda: len(slack.calls_to("chat.update")) >= 2)
         finally:
             await bot.stop()

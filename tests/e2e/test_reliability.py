@@ -92,7 +92,9 @@ async def test_someone_who_joins_from_a_dm_is_answered_there_and_not_named_in_th
     await live.command("front door")
     attempt = await seam.wait_for_attempt()
     in_dm = await live.command(
-        "front door", user_id="UADMIN", channel_id="DADMIN",
+        "front door",
+        user_id="UADMIN",
+        channel_id="DADMIN",
         response_url=slack.response_url("dm"),
     )
     assert "I didn't ask again. You'll see the outcome here." in in_dm.response.json()["text"]
@@ -161,7 +163,10 @@ async def test_two_concurrent_locks_of_a_door_make_one_seam_call(
     "cannot interleave here (tests/unit/test_locking.py covers the catch-up itself)",
 )
 async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome(
-    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str,
+    live: LiveBot,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The join is read-then-insert: the leader may settle (and tell its followers) in between.
@@ -196,7 +201,8 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
 
     rows = await assert_all_final(database_url, timeout_s=5)
     assert [(r.user_id, r.status) for r in rows] == [
-        ("U1", LockStatus.LOCKED), ("UADMIN", LockStatus.LOCKED)
+        ("U1", LockStatus.LOCKED),
+        ("UADMIN", LockStatus.LOCKED),
     ]
     await quiet(slack)
     [root] = roots(slack)
@@ -255,8 +261,9 @@ async def test_rejected_seam_key_is_explained_and_admins_hear_once(
     threads = roots(slack)
     assert len(threads) == 2
     for root in threads:
-        assert "The Seam API key is invalid; an admin must fix `SEAM_API_KEY`." in (
-            thread(slack, root)[-1]
+        assert (
+            "The Seam API key is invalid; an admin must fix `SEAM_API_KEY`."
+            in (thread(slack, root)[-1])
         )
     [dm] = slack.messages("UADMIN")
     assert "SEAM_API_KEY" in dm.args["text"] and "Seam rejected" in dm.args["text"]
@@ -295,9 +302,7 @@ async def test_missing_alert_channel_is_told_to_admins_once(
     await quiet(slack)
 
     rows = await lock_rows(database_url)
-    assert [(r.status, r.error_type) for r in rows] == [
-        (LockStatus.FAILED, "seam_unavailable")
-    ] * 2
+    assert [(r.status, r.error_type) for r in rows] == [(LockStatus.FAILED, "seam_unavailable")] * 2
     threads = roots(slack)
     assert len(threads) == 2
     for root in threads:

@@ -26,7 +26,10 @@ from tests.support.slack_requests import signed_headers, slash_command
 
 
 async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
-    database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path,
+    database_url: str,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    tmp_path: Path,
     processes: list[BotProcess],
 ) -> None:
     await seed_doors(database_url)
@@ -39,8 +42,9 @@ async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
     seam.hold_attempts = True
     body = slash_command("front door")
     async with httpx.AsyncClient() as client:
-        ack = await client.post(f"{first.url}/slack/events", content=body,
-                                headers=signed_headers(body, SIGNING_SECRET))
+        ack = await client.post(
+            f"{first.url}/slack/events", content=body, headers=signed_headers(body, SIGNING_SECRET)
+        )
     assert ack.status_code == 200
     attempt = await seam.wait_for_attempt()
     # The thread note is posted after the attempt id is stored: the request is now in flight.
@@ -60,7 +64,10 @@ async def test_kill_9_mid_attempt_then_restart_still_posts_the_outcome(
 
 
 async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(
-    database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path,
+    database_url: str,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    tmp_path: Path,
     processes: list[BotProcess],
 ) -> None:
     await seed_doors(database_url)
@@ -70,8 +77,9 @@ async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(
             await add_door(s, f"Room {n}", (AUGUST_1, AUGUST_2, SCHLAGE)[n % 3])
         await s.commit()
     await db.close()
-    env = bot_env(database_url, seam.url, slack.api_url, LOCKBOT_LOCK_TIMEOUT="60",
-                  LOCKBOT_ADMINS="UADMIN")
+    env = bot_env(
+        database_url, seam.url, slack.api_url, LOCKBOT_LOCK_TIMEOUT="60", LOCKBOT_ADMINS="UADMIN"
+    )
     first = BotProcess(env, tmp_path)
     processes.append(first)
     await first.start()
@@ -80,8 +88,11 @@ async def test_kill_9_with_20_requests_pending_then_every_outcome_posted_once(
     async with httpx.AsyncClient() as client:
         for n in range(1, 21):
             body = slash_command(f"room {n}", user_id="UADMIN")
-            ack = await client.post(f"{first.url}/slack/events", content=body,
-                                    headers=signed_headers(body, SIGNING_SECRET))
+            ack = await client.post(
+                f"{first.url}/slack/events",
+                content=body,
+                headers=signed_headers(body, SIGNING_SECRET),
+            )
             assert ack.status_code == 200
     for _ in range(500):
         notes = [c for c in slack.messages("C1") if "Seam accepted" in c.args.get("text", "")]

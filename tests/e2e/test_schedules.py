@@ -113,7 +113,11 @@ async def test_scheduling_answers_in_words_with_the_next_runs_in_the_users_zone(
     assert len(runs) == 3 and all(r.endswith("22:00") and r[:3] not in "SatSun" for r in runs)
     assert "`/lock pause 1`" in reply and "`/lock unschedule 1`" in reply
     [row] = await schedules(database_url)
-    assert (row.target, row.cron, row.timezone) == ("Front Door", "0 22 * * 1-5", "America/New_York")
+    assert (row.target, row.cron, row.timezone) == (
+        "Front Door",
+        "0 22 * * 1-5",
+        "America/New_York",
+    )
     assert (row.channel_id, row.created_by, row.paused) == (CHANNEL, "U1", False)
 
     berlin = await say(live, "schedule back door daily at 6:30am in Europe/Berlin")
@@ -161,7 +165,9 @@ async def test_list_pause_resume_and_unschedule(
     refused = await say(live, f"unschedule {number}", user_id="U7")
     assert "belongs to U1; only they or an admin may change it" in refused
     assert len(await schedules(database_url)) == 1
-    assert await say(live, f"unschedule {number}") == f"🗑️ Removed schedule `{number}` (*Front Door*)."
+    assert (
+        await say(live, f"unschedule {number}") == f"🗑️ Removed schedule `{number}` (*Front Door*)."
+    )
     assert await schedules(database_url) == []
 
 
@@ -239,9 +245,7 @@ async def test_a_run_missed_while_the_bot_was_down_is_reported_after_the_restart
     await cover_until(database_url, number, fired - timedelta(minutes=1))
 
     # The same database, a new process: the runner's first reload settles the downtime.
-    restarted = Bot(
-        bot_settings(database_url, seam.url, slack.api_url), http=True, port=0
-    )
+    restarted = Bot(bot_settings(database_url, seam.url, slack.api_url), http=True, port=0)
     live.bot = restarted  # the fixture stops this one
     await restarted.start()
     notice = await slack.wait_for(
@@ -249,9 +253,10 @@ async def test_a_run_missed_while_the_bot_was_down_is_reported_after_the_restart
         timeout=15,
     )
     assert notice.args["channel"] == CHANNEL
-    assert notice.args["text"].startswith(
-        f"⏰❗ Schedule {number} (lock *Front Door*) missed the "
-    ) and "(UTC): the bot was down" in notice.args["text"]
+    assert (
+        notice.args["text"].startswith(f"⏰❗ Schedule {number} (lock *Front Door*) missed the ")
+        and "(UTC): the bot was down" in notice.args["text"]
+    )
     # The alert channel hears of it too, right after the schedule's own channel.
     await quiet(slack)
     assert [c.args["channel"] for c in slack.messages() if "missed" in c.args["text"]] == [
@@ -310,7 +315,9 @@ async def test_a_schedule_must_report_where_its_doors_may_be_locked_from(
 
     # From a DM: refused, with the channel that would do; nothing is stored.
     for target in ("front door", "floor"):
-        refused = await say(live, f"schedule {target} daily at 22:00 in Europe/Berlin", channel_id="D42")
+        refused = await say(
+            live, f"schedule {target} daily at 22:00 in Europe/Berlin", channel_id="D42"
+        )
         assert refused == (
             "⚠️ A schedule's runs lock from the channel they report in, and <#D42> is not one "
             "its doors may be locked from: *Front Door* only from <#CSEC>. Schedule it from there."
@@ -322,7 +329,12 @@ async def test_a_schedule_must_report_where_its_doors_may_be_locked_from(
     assert await schedules(database_url) == []
 
     # From the channel the door allows: fine, in Slack and at the terminal.
-    assert schedule_id(await say(live, "schedule floor daily at 22:00 in Europe/Berlin", channel_id="CSEC")) == 1
+    assert (
+        schedule_id(
+            await say(live, "schedule floor daily at 22:00 in Europe/Berlin", channel_id="CSEC")
+        )
+        == 1
+    )
     cli = await terminal(
         database_url, tmp_path, "schedules", "add", "Floor", "daily at 23:00", "--channel", "CSEC"
     )
@@ -400,9 +412,13 @@ async def test_people_who_are_not_admins_cannot_flood_a_channel(
         "most once every 1 h. Pick a longer interval, or ask an admin."
     )
     assert "every 5 min" in await say(live, "schedule front door cron */5 * 1 * * in Europe/Berlin")
-    assert schedule_id(await say(live, "schedule front door cron * * * * * in Europe/Berlin", user_id="UADMIN"))
+    assert schedule_id(
+        await say(live, "schedule front door cron * * * * * in Europe/Berlin", user_id="UADMIN")
+    )
 
-    first = schedule_id(await say(live, "schedule front door cron 0 * * * * in Europe/Berlin"))  # hourly: fine
+    first = schedule_id(
+        await say(live, "schedule front door cron 0 * * * * in Europe/Berlin")
+    )  # hourly: fine
     schedule_id(await say(live, "schedule back door daily at 22:00 in Europe/Berlin"))
     too_many = await say(live, "schedule back door daily at 23:00 in Europe/Berlin")
     assert too_many == (
@@ -416,8 +432,16 @@ async def test_people_who_are_not_admins_cannot_flood_a_channel(
 
     # The terminal's operator is an admin there, and may even make one for U1 beyond the cap.
     cli = await terminal(
-        database_url, tmp_path,
-        "schedules", "add", "Front Door", "cron * * * * *", "--channel", "C1", "--as", "U1",
+        database_url,
+        tmp_path,
+        "schedules",
+        "add",
+        "Front Door",
+        "cron * * * * *",
+        "--channel",
+        "C1",
+        "--as",
+        "U1",
     )
     assert cli.code == 0, cli
     rows = await schedules(database_url)
@@ -467,16 +491,18 @@ async def test_a_run_lost_between_claim_and_lock_is_reported_missed_once_and_not
     await quiet(slack)
     missed = [c for c in slack.messages() if " missed " in c.args.get("text", "")]
     assert [c.args["channel"] for c in missed] == [CHANNEL, ALERTS]
-    assert missed[0].args["text"].startswith(
-        f"⏰❗ Schedule {lost} (lock *Front Door*) missed the "
-    ) and "the bot stopped or failed as it began, and nothing was locked" in missed[0].args["text"]
+    assert (
+        missed[0].args["text"].startswith(f"⏰❗ Schedule {lost} (lock *Front Door*) missed the ")
+        and "the bot stopped or failed as it began, and nothing was locked"
+        in missed[0].args["text"]
+    )
     assert len(seam.calls_to("/locks/lock_door")) == 1
     assert [(r.door_name, r.status) for r in await lock_rows(database_url)] == [
         ("Back Door", LockStatus.LOCKED)
     ]
-    outcomes = {r.schedule_id: (r.outcome, r.batch_id is None) for r in await schedule_runs(
-        database_url
-    )}
+    outcomes = {
+        r.schedule_id: (r.outcome, r.batch_id is None) for r in await schedule_runs(database_url)
+    }
     assert outcomes == {lost: ("missed", True), ran: ("late", False)}
 
     # Unlocks now: only the door a run really locked is "unexpected".

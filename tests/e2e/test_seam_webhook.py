@@ -61,9 +61,7 @@ def signed(
     }
 
 
-async def post_event(
-    http: httpx.AsyncClient, event: dict[str, Any], **sign: Any
-) -> httpx.Response:
+async def post_event(http: httpx.AsyncClient, event: dict[str, Any], **sign: Any) -> httpx.Response:
     payload = json.dumps(event)
     return await http.post(WEBHOOK, content=payload, headers=signed(payload, **sign))
 
@@ -91,7 +89,11 @@ async def test_a_signed_event_is_relayed(
     assert alerts(slack) == ["🔓 *Front Door* was unlocked (manual)"]
     [row] = await seam_events(database_url)
     assert (row.event_id, row.event_type, row.device_id, row.via, row.outcome) == (
-        event["event_id"], "lock.unlocked", AUGUST_1, "webhook", "relayed",
+        event["event_id"],
+        "lock.unlocked",
+        AUGUST_1,
+        "webhook",
+        "relayed",
     )
 
 
@@ -146,7 +148,9 @@ async def test_a_replayed_message_is_answered_but_handled_once(
     resent = await post_event(live.http, event)
     assert [r.status_code for r in (first, replay, resent)] == [200, 200, 200]
     assert [r.json()["outcome"] for r in (first, replay, resent)] == [
-        "relayed", "duplicate", "duplicate",
+        "relayed",
+        "duplicate",
+        "duplicate",
     ]
     await quiet(slack, 0.2)
     assert alerts(slack) == ["🪫 *Front Door* battery is low (8%)"]
@@ -167,8 +171,11 @@ async def test_socket_mode_polls_even_with_a_secret(
 ) -> None:
     """Seam cannot reach a bot that has no public URL, so the secret alone does not count."""
     settings = bot_settings(
-        database_url, seam.url, slack.api_url,
-        SEAM_WEBHOOK_SECRET=SECRET, SLACK_APP_TOKEN="xapp-1-test",
+        database_url,
+        seam.url,
+        slack.api_url,
+        SEAM_WEBHOOK_SECRET=SECRET,
+        SLACK_APP_TOKEN="xapp-1-test",
     )
     bot = Bot(settings, http=False, port=0)
     assert bot.socket_mode and bot.seam_webhook is None
@@ -191,21 +198,30 @@ async def test_a_malformed_secret_stops_the_start(
 
 def test_a_lock_event_keeps_its_method_and_attempt() -> None:
     raw = seam_event(
-        "lock.locked", method="keycode", action_attempt_id="aa-9",
-        occurred_at="2026-03-01T10:00:00.250Z", created_at="2026-03-01T10:00:05Z",
+        "lock.locked",
+        method="keycode",
+        action_attempt_id="aa-9",
+        occurred_at="2026-03-01T10:00:00.250Z",
+        created_at="2026-03-01T10:00:05Z",
     )
     event = to_device_event(seam_event_from_dict(raw))
     assert event is not None
     assert (event.event_type, event.device_id, event.method, event.action_attempt_id) == (
-        "lock.locked", AUGUST_1, "keycode", "aa-9",
+        "lock.locked",
+        AUGUST_1,
+        "keycode",
+        "aa-9",
     )
     assert event.occurred_at == datetime(2026, 3, 1, 10, 0, 0, 250000, tzinfo=UTC)
 
 
 def test_a_failed_attempt_takes_its_error_from_the_raw_payload() -> None:
     raw = seam_event(
-        "action_attempt.lock_door.failed", action_attempt_id="aa-1", action_type="LOCK_DOOR",
-        status="error", error={"type": "device_offline", "message": "Device is offline"},
+        "action_attempt.lock_door.failed",
+        action_attempt_id="aa-1",
+        action_type="LOCK_DOOR",
+        status="error",
+        error={"type": "device_offline", "message": "Device is offline"},
     )
     # The SDK's class has no `error` field; without the raw JSON the error is simply unknown.
     bare = to_device_event(seam_event_from_dict(raw))
@@ -213,7 +229,10 @@ def test_a_failed_attempt_takes_its_error_from_the_raw_payload() -> None:
     event = to_device_event(seam_event_from_dict(raw), raw)
     assert event is not None
     assert (event.action_attempt_id, event.error_type, event.error_message, event.method) == (
-        "aa-1", "device_offline", "Device is offline", None,
+        "aa-1",
+        "device_offline",
+        "Device is offline",
+        None,
     )
 
 
@@ -239,12 +258,19 @@ def test_missing_fields_do_not_break_translation() -> None:
     )
     assert newer is not None and newer.device_id is None and newer.occurred_at.tzinfo is not None
     # Only created_at, and a naive one: taken as UTC.
-    dated = to_device_event({"event_id": "e2", "event_type": "x", "created_at": "2026-01-02T03:04:05"})
+    dated = to_device_event(
+        {"event_id": "e2", "event_type": "x", "created_at": "2026-01-02T03:04:05"}
+    )
     assert dated is not None and dated.occurred_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     # Junk where numbers and strings belong is dropped, not trusted.
     junk = to_device_event(
-        {"event_id": "e3", "event_type": "device.low_battery", "battery_level": "low",
-         "device_id": 7, "occurred_at": "yesterday"}
+        {
+            "event_id": "e3",
+            "event_type": "device.low_battery",
+            "battery_level": "low",
+            "device_id": 7,
+            "occurred_at": "yesterday",
+        }
     )
     assert junk is not None and (junk.battery_level, junk.device_id) == (None, None)
     assert to_device_event({"event_type": "lock.locked"}) is None

@@ -58,7 +58,10 @@ async def post_command(client: httpx.AsyncClient, url: str, text: str) -> httpx.
 
 
 async def test_sigterm_mid_attempt_exits_0_and_the_next_start_posts_the_outcome(
-    database_url: str, seam: SeamProxy, slack: FakeSlack, tmp_path: Path,
+    database_url: str,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    tmp_path: Path,
     processes: list[BotProcess],
 ) -> None:
     await seed_doors(database_url)

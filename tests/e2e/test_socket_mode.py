@@ -94,7 +94,11 @@ async def test_healthz_is_served_but_the_events_endpoint_is_not(socket_bot: Bot)
         events = await http.post("/slack/events", content="command=%2Flock&text=front+door")
     assert health.status_code == 200
     assert health.json() == {
-        "ok": True, "database": "ok", "slack": "ok", "seam": "ok", "slack_socket": "ok"
+        "ok": True,
+        "database": "ok",
+        "slack": "ok",
+        "seam": "ok",
+        "slack_socket": "ok",
     }
     assert events.status_code == 404
 

@@ -157,7 +157,9 @@ class SeamProxy:
         if fault and fault.status is not None:
             self.calls.append(ProxiedCall(path, fault.status, {}))
             return web.Response(
-                status=fault.status, text=fault.body, content_type=fault.content_type,
+                status=fault.status,
+                text=fault.body,
+                content_type=fault.content_type,
                 headers=fault.headers,
             )
         upstream = await self._client.request(

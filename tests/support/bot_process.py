@@ -22,8 +22,11 @@ class BotProcess:
     """Started with only the given environment (plus PATH and the like), in `cwd`."""
 
     def __init__(self, env: dict[str, str], cwd: Path, *, stderr: int | None = None) -> None:
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("SLACK_", "SEAM_", "LOCKBOT_", "DATABASE_URL"))}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "SEAM_", "LOCKBOT_", "DATABASE_URL"))
+        }
         self.env |= env
         self.cwd = cwd
         self.port = free_port()
@@ -33,9 +36,17 @@ class BotProcess:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", "--http", "--port", str(self.port),
-            env=self.env, cwd=self.cwd,
-            stdout=asyncio.subprocess.DEVNULL, stderr=self.stderr,
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--http",
+            "--port",
+            str(self.port),
+            env=self.env,
+            cwd=self.cwd,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=self.stderr,
         )
         async with httpx.AsyncClient() as client:
             for _ in range(300):

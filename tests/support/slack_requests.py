@@ -82,7 +82,12 @@ def block_actions_payload(
         "user": {"id": user_id, "username": f"user_{user_id.lower()}", "team_id": "T1"},
         "api_app_id": "A1",
         "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel_id, "is_ephemeral": True},
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": channel_id,
+            "is_ephemeral": True,
+        },
         "trigger_id": "1700000000.2.fake-trigger",
         "channel": {"id": channel_id, "name": f"chan-{channel_id.lower()}"},
         "response_url": response_url,

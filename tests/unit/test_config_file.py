@@ -168,7 +168,7 @@ def test_every_problem_is_reported_with_its_line() -> None:
         "'Front Door'?)",
         "b.yml:18: '*' is listed twice (first on line 18)",
         "b.yml:19: 'U1' appears twice (first on line 18)",
-        "b.yml:20: U2's grants must be a list, like [Front Door, \"*\"]",
+        'b.yml:20: U2\'s grants must be a list, like [Front Door, "*"]',
         "b.yml:21: 'x y' is not a Slack ID: use a user ID (U… or W…) or a user group ID (S…), "
         "which Slack shows under a profile's ⋮ menu as “Copy member ID”",
         "b.yml:22: unknown key 'extra' in the file; expected doors, groups, grants, admins",
@@ -383,10 +383,26 @@ async def test_schedules_of_a_removed_door_or_group_are_shown_going_with_it(
     async with db.session() as s:
         back = (await s.exec(select(Door).where(Door.name == "Back Door"))).one()
         floor = (await s.exec(select(DoorGroup).where(DoorGroup.name == "Floor 2"))).one()
-        s.add(Schedule(target="Back Door", door_id=back.id, cron="0 22 * * *",
-                       timezone="UTC", channel_id="C1", created_by="U1"))
-        s.add(Schedule(target="Floor 2", group_id=floor.id, cron="0 7 * * 1-5",
-                       timezone="Europe/Berlin", channel_id="C1", created_by="U1"))
+        s.add(
+            Schedule(
+                target="Back Door",
+                door_id=back.id,
+                cron="0 22 * * *",
+                timezone="UTC",
+                channel_id="C1",
+                created_by="U1",
+            )
+        )
+        s.add(
+            Schedule(
+                target="Floor 2",
+                group_id=floor.id,
+                cron="0 7 * * 1-5",
+                timezone="Europe/Berlin",
+                channel_id="C1",
+                created_by="U1",
+            )
+        )
         await s.commit()
     changes = await apply_text(
         db,

@@ -37,7 +37,8 @@ def test_render_and_report() -> None:
     assert render(bad) == "✗ doors: Back Door is gone — re-add it"
     assert render(bare) == "✗ slack scopes: not checked"
     assert report([good]) == {
-        "ok": True, "checks": [{"name": "database", "ok": True, "detail": "fine", "fix": ""}]
+        "ok": True,
+        "checks": [{"name": "database", "ok": True, "detail": "fine", "fix": ""}],
     }
     assert report([good, bad])["ok"] is False
 

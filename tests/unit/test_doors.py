@@ -15,7 +15,8 @@ from tests.support.refusals import refused
 
 
 @pytest.mark.parametrize(
-    "typed", ["Front Door", "front door", "Front-Door", "FRONT_DOOR", "  front   door ", "front-_ door"]
+    "typed",
+    ["Front Door", "front door", "Front-Door", "FRONT_DOOR", "  front   door ", "front-_ door"],
 )
 def test_name_variants_normalise_alike(typed: str) -> None:
     assert normalise(typed) == "front door"

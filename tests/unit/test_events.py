@@ -215,19 +215,26 @@ async def test_news_goes_to_the_doors_channel_then_its_groups_then_the_default(
         await admin.set_alert_channel(s, ACTOR, "Back Door", None)
     await world.handle(event("device.tampered", "dev-back"))
     assert [channel for channel, _ in world.slack.posts] == [
-        DEFAULT, "CFLOOR", "CANNEX", "CBACK", "CANNEX"
+        DEFAULT,
+        "CFLOOR",
+        "CANNEX",
+        "CBACK",
+        "CANNEX",
     ]
 
 
 async def test_unknown_devices_types_and_a_missing_channel_are_ignored(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert await world.handle(
-        event("device.tampered", "dev-unknown"),
-        event("device.tampered", None),
-        event("device.added"),
-        event("action_attempt.unlock_door.succeeded", action_attempt_id="aa-x"),
-    ) == ["ignored"] * 4
+    assert (
+        await world.handle(
+            event("device.tampered", "dev-unknown"),
+            event("device.tampered", None),
+            event("device.added"),
+            event("action_attempt.unlock_door.succeeded", action_attempt_id="aa-x"),
+        )
+        == ["ignored"] * 4
+    )
     world.relay.router.default_channel = ""
     assert await world.handle(event("device.tampered")) == ["ignored"]
     assert world.slack.posts == []
@@ -417,7 +424,12 @@ def test_quiet_hours_span_midnight_or_not() -> None:
     lunch = QuietHours(channel_id="C1", start="12:00", end="13:30", timezone="UTC")
     berlin = {h: datetime(2025, 1, 15, h, 0, tzinfo=UTC) for h in (5, 6, 12, 20, 21, 23)}
     assert [is_quiet(night, berlin[h]) for h in (5, 6, 12, 20, 21, 23)] == [
-        True, False, False, False, True, True
+        True,
+        False,
+        False,
+        False,
+        True,
+        True,
     ]
     assert [is_quiet(lunch, berlin[h]) for h in (5, 12, 23)] == [False, True, False]
     assert parse_hours("22:00–7:00") == ("22:00", "07:00")
@@ -477,15 +489,15 @@ async def test_an_attempts_outcome_settles_its_request_at_once(world: World) -> 
     assert await world.handle(failed) == ["settled"]
     row = await world.service.load(second)
     assert row is not None and (row.status, row.error_type, row.error_message) == (
-        LockStatus.FAILED, "device_offline", "Device is offline"
+        LockStatus.FAILED,
+        "device_offline",
+        "Device is offline",
     )
     # Told already (by this event or a poll): the same outcome again changes nothing.
     late = event("action_attempt.lock_door.succeeded", action_attempt_id=row.action_attempt_id)
     unknown = event("action_attempt.lock_door.succeeded", action_attempt_id="aa-nobody")
     assert await world.handle(late, unknown) == ["ignored", "ignored"]
-    assert [status for _, status, _ in world.notes.told] == [
-        LockStatus.LOCKED, LockStatus.FAILED
-    ]
+    assert [status for _, status, _ in world.notes.told] == [LockStatus.LOCKED, LockStatus.FAILED]
     assert world.slack.posts == []  # attempt outcomes are the lock thread's news, not ours
 
 
@@ -500,7 +512,9 @@ async def test_a_failure_event_without_its_error_reads_the_error_from_the_attemp
     assert await world.handle(failed, via="poll") == ["settled"]
     row = await world.service.load(request_id)
     assert row is not None and (row.status, row.error_type, row.error_message) == (
-        LockStatus.FAILED, "device_offline", "Offline"
+        LockStatus.FAILED,
+        "device_offline",
+        "Offline",
     )
     assert world.notes.told == [(request_id, LockStatus.FAILED, "device_offline")]
 
@@ -541,15 +555,25 @@ async def test_the_event_and_the_poll_racing_tell_the_outcome_once(world: World)
 
 
 async def scheduled_lock(
-    db: Database, fire_at: datetime, *, door_id: int | None = None, group_id: int | None = None,
-    outcome: str = "ran", late: timedelta = timedelta(0),
+    db: Database,
+    fire_at: datetime,
+    *,
+    door_id: int | None = None,
+    group_id: int | None = None,
+    outcome: str = "ran",
+    late: timedelta = timedelta(0),
     doors: dict[int, LockStatus] | None = None,
 ) -> None:
     """A schedule's run; with `doors`, the lock it recorded: each door's request and status."""
     async with db.session() as s:
         schedule = Schedule(
-            target="x", door_id=door_id, group_id=group_id, cron="0 22 * * *",
-            timezone="Europe/Berlin", channel_id="C1", created_by="U1",
+            target="x",
+            door_id=door_id,
+            group_id=group_id,
+            cron="0 22 * * *",
+            timezone="Europe/Berlin",
+            channel_id="C1",
+            created_by="U1",
         )
         s.add(schedule)
         await s.flush()
@@ -562,15 +586,26 @@ async def scheduled_lock(
             batch_id = batch.id
             s.add_all(
                 LockRequest(
-                    source="schedule", user_id="U1", text="x", door_id=door, batch_id=batch_id,
-                    status=status, created_at=fire_at + late, finished_at=fire_at + late,
+                    source="schedule",
+                    user_id="U1",
+                    text="x",
+                    door_id=door,
+                    batch_id=batch_id,
+                    status=status,
+                    created_at=fire_at + late,
+                    finished_at=fire_at + late,
                 )
                 for door, status in doors.items()
             )
-        s.add(ScheduleRun(
-            schedule_id=schedule.id, fire_at=fire_at, started_at=fire_at + late, outcome=outcome,
-            batch_id=batch_id,
-        ))
+        s.add(
+            ScheduleRun(
+                schedule_id=schedule.id,
+                fire_at=fire_at,
+                started_at=fire_at + late,
+                outcome=outcome,
+                batch_id=batch_id,
+            )
+        )
         await s.commit()
 
 
@@ -593,11 +628,16 @@ async def test_an_unlock_soon_after_a_scheduled_lock_is_flagged_even_in_quiet_ho
         world.db, ten_pm, door_id=known["Front Door"], doors={known["Front Door"]: locked}
     )
     await scheduled_lock(
-        world.db, ten_pm, group_id=known["Floor 2"], late=timedelta(minutes=20),
+        world.db,
+        ten_pm,
+        group_id=known["Floor 2"],
+        late=timedelta(minutes=20),
         doors={known["Back Door"]: locked},
     )
     await scheduled_lock(
-        world.db, ten_pm - timedelta(days=1), door_id=known["R&D <Lab>"],
+        world.db,
+        ten_pm - timedelta(days=1),
+        door_id=known["R&D <Lab>"],
         doors={known["R&D <Lab>"]: locked},
     )
     async with world.db.session() as s:

@@ -57,9 +57,7 @@ async def floor(db: Database) -> None:
 def service_for(
     db: Database, scheduler: Scheduler, seam: Devices, notes: Recorder, **kwargs: int
 ) -> LockService:
-    return LockService(
-        db, seam, notes, scheduler, AccessPolicy(set(), NoGroups()), FAST, **kwargs
-    )
+    return LockService(db, seam, notes, scheduler, AccessPolicy(set(), NoGroups()), FAST, **kwargs)
 
 
 async def submit_group(service: LockService, text: str = "floor") -> GroupSubmission:
@@ -69,8 +67,9 @@ async def submit_group(service: LockService, text: str = "floor") -> GroupSubmis
 
 
 def row(name: str, status: LockStatus, error: str | None = None) -> LockRequest:
-    return LockRequest(source="slack", user_id="U1", text="x", door_name=name, status=status,
-                       error_type=error)
+    return LockRequest(
+        source="slack", user_id="U1", text="x", door_name=name, status=status, error_type=error
+    )
 
 
 def test_summary_counts_locked_failed_and_skipped_in_plain_words() -> None:
@@ -107,7 +106,9 @@ async def test_one_failing_door_fails_the_group_but_not_the_others(
     ]
     members = await service.groups.members(submission.batch.id)
     assert {m.message_ts for m in members} == {"9.9"}, "every door's line goes to the group thread"
-    assert await service.groups.finish_group(submission.batch.id) is None, "the summary is told once"
+    assert await service.groups.finish_group(submission.batch.id) is None, (
+        "the summary is told once"
+    )
 
 
 @pytest.mark.usefixtures("floor")
@@ -124,7 +125,9 @@ async def test_a_restart_resumes_the_group_and_tells_the_summary_once(
     await later.drain(5)
     assert [b.summary for b in notes.summaries] == ["3 of 3 locked"]
     assert sorted(c for c in seam.calls if c.startswith("lock:")) == [
-        "lock:dev-back", "lock:dev-front", "lock:dev-side"
+        "lock:dev-back",
+        "lock:dev-front",
+        "lock:dev-side",
     ]
 
 

@@ -54,9 +54,7 @@ async def make_service(
     db: Database, scheduler: Scheduler, steps: list[Attempt | BackendError]
 ) -> tuple[LockService, ScriptedSeam, Recorder]:
     seam, notes = ScriptedSeam(steps), Recorder()
-    service = LockService(
-        db, seam, notes, scheduler, AccessPolicy(set(), NoGroups()), FAST
-    )
+    service = LockService(db, seam, notes, scheduler, AccessPolicy(set(), NoGroups()), FAST)
     return service, seam, notes
 
 
@@ -68,7 +66,9 @@ async def front_door(db: Database) -> None:
         await s.commit()
 
 
-async def run_to_end(service: LockService, notes: Recorder, text: str = "front door") -> LockRequest:
+async def run_to_end(
+    service: LockService, notes: Recorder, text: str = "front door"
+) -> LockRequest:
     submission = await service.submit(Requester("U1", channel_id="C1"), text)
     assert submission.accepted
     assert submission.request.id is not None
@@ -179,8 +179,9 @@ async def test_resume_after_restart_finishes_what_was_in_flight(
     never_sent = await first.submit(Requester("U1", channel_id="C1"), "back door")
     assert tracked.request.id and never_sent.request.id
     # The first process got as far as an attempt id for one request, and nothing for the other.
-    await first.tracker.update(tracked.request.id, action_attempt_id="aa-1", message_ts="1.1",
-                        message_channel="C1")
+    await first.tracker.update(
+        tracked.request.id, action_attempt_id="aa-1", message_ts="1.1", message_channel="C1"
+    )
 
     second, seam, notes = await make_service(db, scheduler, [SUCCESS])
     assert await Recovery(second).take_over() == 0, "the first process still holds them"
@@ -222,9 +223,14 @@ async def test_sweeper_settles_requests_that_lost_their_tracking(
 
     # The joined request settles with its leader, inside the leader's settlement.
     assert await Recovery(service).sweep() == 2
-    statuses = {r.id: (r.status, r.error_type) for r in [
-        await service.load(i) for i in (tracked.request.id, unsent.request.id, joined.request.id)
-    ] if r}
+    statuses = {
+        r.id: (r.status, r.error_type)
+        for r in [
+            await service.load(i)
+            for i in (tracked.request.id, unsent.request.id, joined.request.id)
+        ]
+        if r
+    }
     assert statuses == {
         tracked.request.id: (LockStatus.LOCKED, None),
         unsent.request.id: (LockStatus.EXPIRED, "expired"),
@@ -245,9 +251,16 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
     leader = await run_to_end(service, notes)
     # As if U2's request had read the leader as in flight just before it ended.
     async with db.session() as s:
-        late = LockRequest(source="slack", user_id="U2", text="front door", door_id=leader.door_id,
-                           door_name="Front Door", joined_id=leader.id, created_at=utcnow(),
-                           channel_id="C1")  # where the leader asked: told in its thread
+        late = LockRequest(
+            source="slack",
+            user_id="U2",
+            text="front door",
+            door_id=leader.door_id,
+            door_name="Front Door",
+            joined_id=leader.id,
+            created_at=utcnow(),
+            channel_id="C1",
+        )  # where the leader asked: told in its thread
         s.add(late)
         await s.commit()
         await s.refresh(late)
@@ -256,7 +269,9 @@ async def test_a_request_that_joined_a_leader_that_already_ended_catches_up(
     row = await service.load(late.id)
     assert row is not None
     assert (row.status, row.error_type, row.message_ts) == (
-        LockStatus.FAILED, "device_offline", leader.message_ts
+        LockStatus.FAILED,
+        "device_offline",
+        leader.message_ts,
     )
 
 

@@ -29,8 +29,9 @@ ASCII_WORD = st.text(
     min_size=1,
     max_size=8,
 )
-UNICODE_WORD = st.text(st.characters(categories=("Lu", "Ll", "Lt", "Lo", "Nd")), min_size=1,
-                       max_size=8)
+UNICODE_WORD = st.text(
+    st.characters(categories=("Lu", "Ll", "Lt", "Lo", "Nd")), min_size=1, max_size=8
+)
 
 
 # -- commands.parse ----------------------------------------------------------------------------
@@ -116,8 +117,9 @@ def test_normalise_ignores_case_and_separators(
 
 
 @PROPS
-@given(st.lists(UNICODE_WORD, min_size=1, max_size=5), st.lists(SEPARATOR_RUN, min_size=5,
-                                                                 max_size=5))
+@given(
+    st.lists(UNICODE_WORD, min_size=1, max_size=5), st.lists(SEPARATOR_RUN, min_size=5, max_size=5)
+)
 def test_normalise_ignores_separators_between_any_letters(
     words: list[str], seps: list[str]
 ) -> None:
@@ -193,8 +195,25 @@ def test_find_returns_the_door_for_any_variant_of_its_name_or_alias(
 
 DOOR_NAME = st.one_of(
     ANY_TEXT,
-    st.lists(st.sampled_from(["<!channel>", "<!here>", "<!everyone>", "<@U2>", "<#C1>", "<",
-                              ">", "&", "!", "@", "&lt;", "<https://x|y>", "a"])).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "<!channel>",
+                "<!here>",
+                "<!everyone>",
+                "<@U2>",
+                "<#C1>",
+                "<",
+                ">",
+                "&",
+                "!",
+                "@",
+                "&lt;",
+                "<https://x|y>",
+                "a",
+            ]
+        )
+    ).map("".join),
 )
 
 
@@ -217,8 +236,13 @@ def test_messages_never_ping_the_channel(
     name: str, text: str, status: LockStatus, suggestions: list[str]
 ) -> None:
     request = LockRequest(
-        source="slack", user_id="U1", text=text, door_name=name, status=status,
-        error_type=name or None, error_message=text or None,
+        source="slack",
+        user_id="U1",
+        text=text,
+        door_name=name,
+        status=status,
+        error_type=name or None,
+        error_message=text or None,
     )
     for said in (locks.started(request), locks.root_final(request)):
         _no_markup_but_the_mention(said)

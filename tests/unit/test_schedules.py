@@ -465,14 +465,14 @@ async def test_a_run_whose_door_is_gone_is_reported_not_run(world: World) -> Non
     assert world.notes.not_run == [(schedule_id, "gone")]
 
 
-async def test_two_runners_on_one_database_run_a_fire_once(
-    world: World, database_url: str
-) -> None:
+async def test_two_runners_on_one_database_run_a_fire_once(world: World, database_url: str) -> None:
     fired = minute(utcnow()) - timedelta(minutes=3)
     schedule_id = await add(world, "U1", "front door", daily_at(fired))
     await set_covered(world, schedule_id, fired - timedelta(minutes=1))
     other_db = Database(database_url)
-    other_service = LockService(other_db, world.seam, world.notes, world.service.tracker.jobs, policy())
+    other_service = LockService(
+        other_db, world.seam, world.notes, world.service.tracker.jobs, policy()
+    )
     other = ScheduleRunner(
         other_db, other_service, Scheduler(), world.notes, SoleLeader(), grace_s=600
     )
@@ -571,7 +571,9 @@ async def test_a_claim_whose_lock_was_recorded_is_adopted_and_resumed(
     # The lock itself is the next process's to take over once this one's lease lapses, as after
     # any restart.
     await lapse_leases(world.db)
-    later = LockService(world.db, world.seam, world.notes, world.service.tracker.jobs, policy(), QUICK)
+    later = LockService(
+        world.db, world.seam, world.notes, world.service.tracker.jobs, policy(), QUICK
+    )
     assert await Recovery(later).take_over() == 1
     await later.drain(5)
     assert sorted(world.seam.locked) == ["dev-back", "dev-front"]

@@ -15,9 +15,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def backend(handler: Handler) -> SeamBackend:
-    return SeamBackend(
-        "seam_test_key", "https://seam.test", transport=httpx.MockTransport(handler)
-    )
+    return SeamBackend("seam_test_key", "https://seam.test", transport=httpx.MockTransport(handler))
 
 
 def attempt(status: str, error: dict[str, str] | None = None) -> dict[str, object]:
@@ -75,13 +73,41 @@ async def test_get_attempt_reads_success_and_error_details() -> None:
 @pytest.mark.parametrize(
     ("response", "kind", "code"),
     [
-        (api_error(401, "unauthorized", "bad key"), BackendErrorKind.UNAUTHORIZED, "seam_unauthorized"),
-        (api_error(404, "device_not_found", "Device not found"), BackendErrorKind.NOT_FOUND, "device_not_found"),
-        (api_error(400, "invalid_input", "device_id is bad"), BackendErrorKind.REJECTED, "invalid_input"),
-        (api_error(500, "internal_error", "boom"), BackendErrorKind.UNAVAILABLE, "seam_unavailable"),
-        (api_error(429, "rate_limited", "slow down"), BackendErrorKind.UNAVAILABLE, "seam_rate_limited"),
-        (httpx.Response(503, text="<html>down</html>"), BackendErrorKind.UNAVAILABLE, "seam_unavailable"),
-        (httpx.Response(429, text="slow", headers={"retry-after": "7"}), BackendErrorKind.UNAVAILABLE, "seam_rate_limited"),
+        (
+            api_error(401, "unauthorized", "bad key"),
+            BackendErrorKind.UNAUTHORIZED,
+            "seam_unauthorized",
+        ),
+        (
+            api_error(404, "device_not_found", "Device not found"),
+            BackendErrorKind.NOT_FOUND,
+            "device_not_found",
+        ),
+        (
+            api_error(400, "invalid_input", "device_id is bad"),
+            BackendErrorKind.REJECTED,
+            "invalid_input",
+        ),
+        (
+            api_error(500, "internal_error", "boom"),
+            BackendErrorKind.UNAVAILABLE,
+            "seam_unavailable",
+        ),
+        (
+            api_error(429, "rate_limited", "slow down"),
+            BackendErrorKind.UNAVAILABLE,
+            "seam_rate_limited",
+        ),
+        (
+            httpx.Response(503, text="<html>down</html>"),
+            BackendErrorKind.UNAVAILABLE,
+            "seam_unavailable",
+        ),
+        (
+            httpx.Response(429, text="slow", headers={"retry-after": "7"}),
+            BackendErrorKind.UNAVAILABLE,
+            "seam_rate_limited",
+        ),
         (httpx.Response(200, text="not json"), BackendErrorKind.UNAVAILABLE, "seam_bad_response"),
         (httpx.Response(200, json={"ok": True}), BackendErrorKind.UNAVAILABLE, "seam_bad_response"),
     ],
@@ -201,8 +227,16 @@ async def test_get_lock_leaves_unreported_properties_unknown() -> None:
 @pytest.mark.parametrize(
     ("response", "kind", "code"),
     [
-        (api_error(404, "device_not_found", "Device not found"), BackendErrorKind.NOT_FOUND, "device_not_found"),
-        (api_error(401, "unauthorized", "bad key"), BackendErrorKind.UNAUTHORIZED, "seam_unauthorized"),
+        (
+            api_error(404, "device_not_found", "Device not found"),
+            BackendErrorKind.NOT_FOUND,
+            "device_not_found",
+        ),
+        (
+            api_error(401, "unauthorized", "bad key"),
+            BackendErrorKind.UNAUTHORIZED,
+            "seam_unauthorized",
+        ),
         (httpx.Response(503, text=""), BackendErrorKind.UNAVAILABLE, "seam_unavailable"),
         (httpx.Response(200, json={"ok": True}), BackendErrorKind.UNAVAILABLE, "seam_bad_response"),
     ],

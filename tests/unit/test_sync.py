@@ -56,8 +56,13 @@ def door(
     missing_at: datetime | None = None,
 ) -> Door:
     return Door(
-        id=id_, name=name, key=normalise(name), device_id=device_id,
-        name_source=source.value, seam_name=seam_name, missing_at=missing_at,
+        id=id_,
+        name=name,
+        key=normalise(name),
+        device_id=device_id,
+        name_source=source.value,
+        seam_name=seam_name,
+        missing_at=missing_at,
     )
 
 
@@ -72,7 +77,13 @@ def device(**fields: Any) -> Device:
 @pytest.mark.parametrize(
     ("fields", "name"),
     [
-        ({"display_name": "Smart Device", "properties": {"name": "P", "appearance": {"name": "A"}}}, "Smart Device"),
+        (
+            {
+                "display_name": "Smart Device",
+                "properties": {"name": "P", "appearance": {"name": "A"}},
+            },
+            "Smart Device",
+        ),
         ({"display_name": "  ", "properties": {"name": "P", "appearance": {"name": "A"}}}, "A"),
         ({"properties": {"name": "P", "appearance": {"name": ""}}}, "P"),
         ({"properties": {"name": "P"}}, "P"),
@@ -144,8 +155,11 @@ def test_unique_names_are_unique_by_key() -> None:
 
 def test_first_sync_imports_locks_only_named_uniquely_in_device_order() -> None:
     locks = [
-        lock("schlage_device_id"), lock("august_device_2"), lock("august_device_1"),
-        lock("ecobee_device_1", is_lock=False), lock("august_device_1", "Listed twice"),
+        lock("schlage_device_id"),
+        lock("august_device_2"),
+        lock("august_device_1"),
+        lock("ecobee_device_1", is_lock=False),
+        lock("august_device_1", "Listed twice"),
     ]
     plan = plan_sync([], [], locks, NOW)
     report = plan.report
@@ -159,14 +173,14 @@ def test_first_sync_imports_locks_only_named_uniquely_in_device_order() -> None:
         Duplicate(f"{SMART} 3", "schlage_device_id", SMART),
     ]
     assert report.locks == 3
-    assert all(
-        (d.name_source, d.seam_name, d.created_at) == ("seam", SMART, NOW) for d in plan.new
-    )
+    assert all((d.name_source, d.seam_name, d.created_at) == ("seam", SMART, NOW) for d in plan.new)
 
 
 def test_a_second_sync_changes_nothing() -> None:
     doors = [
-        door(1, SMART, "a1"), door(2, f"{SMART} 2", "a2"), door(3, f"{SMART} 3", "s1"),
+        door(1, SMART, "a1"),
+        door(2, f"{SMART} 2", "a2"),
+        door(3, f"{SMART} 3", "s1"),
     ]
     plan = plan_sync(doors, [], [lock("s1"), lock("a2"), lock("a1")], NOW)
     assert not plan.writes and not plan.report.changed
@@ -214,7 +228,8 @@ def test_vanished_locks_are_marked_missing_and_come_back() -> None:
     plan = plan_sync(doors, [], locks, NOW)
     # A door on a device that is not a lock (or no longer one) is missing too.
     assert plan.report.missing == [
-        DoorRef("Thermostat", "ecobee_device_1"), DoorRef("Ghost", "gone")
+        DoorRef("Thermostat", "ecobee_device_1"),
+        DoorRef("Ghost", "gone"),
     ]
     assert plan.report.still_missing == [DoorRef("Old Ghost", "gone-too")]
     assert plan.updates == {2: {"missing_at": NOW}, 4: {"missing_at": NOW}}
@@ -251,7 +266,9 @@ async def test_sync_writes_once_and_dry_run_writes_nothing(db: Database) -> None
     assert real.added == dry.added and not real.dry_run
     doors = await all_doors(db)
     assert {d: (x.name, x.name_source) for d, x in doors.items()} == {
-        "a1": (SMART, "seam"), "a2": (f"{SMART} 2", "seam"), "s1": (f"{SMART} 3", "seam"),
+        "a1": (SMART, "seam"),
+        "a2": (f"{SMART} 2", "seam"),
+        "s1": (f"{SMART} 3", "seam"),
     }
     async with db.session() as s:
         again = await sync_doors(s, locks)
@@ -305,8 +322,10 @@ def seam_device(device_id: str, device_type: str, **extra: Any) -> dict[str, Any
 async def test_list_locks_walks_every_page_and_leaves_out_non_locks() -> None:
     pages = {
         None: (
-            [seam_device("a1", "august_lock", can_remotely_lock=True),
-             seam_device("t1", "ecobee_thermostat")],
+            [
+                seam_device("a1", "august_lock", can_remotely_lock=True),
+                seam_device("t1", "ecobee_thermostat"),
+            ],
             "cursor-2",
         ),
         "cursor-2": ([seam_device("s1", "schlage_lock", can_remotely_lock=True)], None),
@@ -319,24 +338,35 @@ async def test_list_locks_walks_every_page_and_leaves_out_non_locks() -> None:
         body = json.loads(request.content) if request.content else {}
         cursor = body.get("page_cursor") or request.url.params.get("page_cursor")
         devices, next_cursor = pages[cursor]
-        return httpx.Response(200, json={
-            "devices": devices,
-            "pagination": {"has_next_page": next_cursor is not None,
-                           "next_page_cursor": next_cursor, "next_page_url": None},
-            "ok": True,
-        })
+        return httpx.Response(
+            200,
+            json={
+                "devices": devices,
+                "pagination": {
+                    "has_next_page": next_cursor is not None,
+                    "next_page_cursor": next_cursor,
+                    "next_page_url": None,
+                },
+                "ok": True,
+            },
+        )
 
-    backend = SeamBackend("seam_test_key", "https://seam.test",
-                          transport=httpx.MockTransport(handler), page_size=2)
+    backend = SeamBackend(
+        "seam_test_key", "https://seam.test", transport=httpx.MockTransport(handler), page_size=2
+    )
     assert await backend.list_locks() == [lock("a1"), lock("s1")]
     assert len(seen) == 2
 
 
 async def test_list_locks_failures_become_backend_errors() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(503, json={"error": {"type": "service_unavailable", "message": "down"}})
+        return httpx.Response(
+            503, json={"error": {"type": "service_unavailable", "message": "down"}}
+        )
 
-    backend = SeamBackend("seam_test_key", "https://seam.test", transport=httpx.MockTransport(handler))
+    backend = SeamBackend(
+        "seam_test_key", "https://seam.test", transport=httpx.MockTransport(handler)
+    )
     with pytest.raises(BackendError) as raised:
         await backend.list_locks()
     assert raised.value.kind is BackendErrorKind.UNAVAILABLE
@@ -356,7 +386,10 @@ async def test_locking_a_missing_door_is_rejected_without_asking_seam(db: Databa
     row = submission.request
     assert not submission.accepted
     assert (row.status, row.error_type, row.door_name, row.device_id) == (
-        LockStatus.REJECTED, "door_missing", "Front Door", "a1"
+        LockStatus.REJECTED,
+        "door_missing",
+        "Front Door",
+        "a1",
     )
     assert row.finished_at is not None
     assert seam.calls == [] and notes.events == []
@@ -370,8 +403,8 @@ async def test_locking_a_missing_door_is_rejected_without_asking_seam(db: Databa
 
 
 def test_door_missing_message_escapes_the_name() -> None:
-    row = LockRequest(source="slack", user_id="U1", text="x", door_name="<!channel>",
-                      device_id="a&b")
+    row = LockRequest(
+        source="slack", user_id="U1", text="x", door_name="<!channel>", device_id="a&b"
+    )
     text = door_missing(row)
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "a&amp;b" in text
-
