@@ -39,6 +39,12 @@ def _columns(row: LockRequest) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
 
 
+def _in_thread(row: LockRequest | LockBatch, requester: Requester) -> None:
+    """Tell it in the thread it was asked from (a Try again), not in a message of its own."""
+    if requester.thread is not None:
+        row.message_channel, row.message_ts = requester.thread.channel, requester.thread.ts
+
+
 class Intake:
     def __init__(
         self,
@@ -146,6 +152,7 @@ class Intake:
                                 row.message_ts = leader.message_ts
                         else:
                             row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
+                            _in_thread(row, requester)
             if row.status.final:
                 row.finished_at, row.lease_until = now, None
             # A Core insert: the ORM's unit of work costs more than the statement itself here.
@@ -196,6 +203,7 @@ class Intake:
             session.add(batch)
             await session.commit()
             return GroupSubmission(batch, [], blocked)
+        _in_thread(batch, requester)
         session.add(batch)
         await session.flush()
         # Later doors wait for a free slot, so the whole group gets as many rounds as it needs;
@@ -212,6 +220,7 @@ class Intake:
                 device_id=door.device_id,
                 batch_id=batch.id,
             )
+            _in_thread(row, requester)
             await self._vet(session, row, door, requester)
             if row.status.final:
                 row.finished_at, row.lease_until = now, None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.models import LockBatch, LockRequest, LockStatus, Rejection, utcnow
+from bot.ports import MessageRef
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,9 @@ class Requester:
     source: str = "slack"  # slack | cli | schedule
     channel_id: str | None = None
     response_url: str | None = None
+    # Where to tell it: the thread of an earlier request's message (Slack's Try again), whose
+    # root then shows this request's outcome; None for a message of its own.
+    thread: MessageRef | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.models import LockStatus, Rejection
 from bot.names import find_door, find_group
 from bot.ports import DeviceReader
 from bot.schedules import Schedules
-from bot.slack import picker, views
+from bot.slack import blockkit, picker, retry, views
 from bot.slack.admin import run_admin
 from bot.slack.commands import (
     Admin,
@@ -145,7 +146,13 @@ class SlackCommands:
             return Reply(locks.nothing_to_lock(sorted(self.admins)))
         return Reply(locks.picker_text(targets), picker.picker(targets))
 
-    async def lock(self, requester: Requester, target: str) -> Reply | None:
+    async def lock(
+        self,
+        requester: Requester,
+        target: str,
+        announce: Callable[[Submission | GroupSubmission], Awaitable[None]] | None = None,
+    ) -> Reply | None:
+        """Record and begin a lock; `announce` is told of an accepted one before it begins."""
         request_id = new_request_id()
         bind_request(request_id)
         log.info("/lock %r from %s in %s", target, requester.user_id, requester.channel_id)
@@ -154,6 +161,8 @@ class SlackCommands:
         except Exception:
             log.exception("could not record a /lock from %s", requester.user_id)
             return Reply(locks.intake_failed(), result="error")
+        if announce is not None and submission.accepted:
+            await announce(submission)
         if isinstance(submission, GroupSubmission):
             return self._group_reply(submission)
         return self._door_reply(target, submission)
@@ -265,5 +274,25 @@ def build_app(
             )
         else:
             await respond(replace_original=True, **reply.payload())
+
+    @app.action(blockkit.RETRY_ACTION_ID)
+    async def try_again(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        # Bolt has checked the signature; the tap is checked again like typed text (bot/slack/
+        # retry.py). A refusal goes to the tapper alone and leaves the message as it is.
+        await ack()
+        target = picker.chosen_value(action)
+        requester = retry.tapped_by(body)
+        if target is None or requester is None:
+            return
+        reply = await slack.lock(requester, target, lambda s: retry.announce(client, s))
+        metrics.COMMANDS.labels(kind="retry", result=reply.result if reply else "accepted").inc()
+        if reply is not None:
+            await respond(replace_original=False, **reply.payload())
+
+    @app.action(blockkit.LINK_ACTION_ID)
+    async def link_opened(ack: AsyncAck) -> None:
+        await ack()  # Slack opens the link itself; it still wants the tap acknowledged
 
     return app

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.news import News
 from bot.ports import MessageRef
-from bot.slack.words.news import said
+from bot.slack.words.news import message
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class SlackEventNotifier:
     async def post(self, channel: str, news: News) -> MessageRef | None:
         try:
             response = await self.client.chat_postMessage(
-                channel=channel, text=said(news), unfurl_links=False, unfurl_media=False
+                channel=channel, unfurl_links=False, unfurl_media=False, **message(news).payload()
             )
         except SlackApiError as error:
             # not_in_channel, channel_not_found…: an admin fixes those; `lockbot doctor` says how.
@@ -43,7 +43,7 @@ class SlackEventNotifier:
 
     async def update(self, ref: MessageRef, news: News) -> None:
         try:
-            await self.client.chat_update(channel=ref.channel, ts=ref.ts, text=said(news))
+            await self.client.chat_update(channel=ref.channel, ts=ref.ts, **message(news).payload())
         except SlackApiError as error:
             log.warning(
                 "could not update device news %s in %s: %s", ref.ts, ref.channel, _error(error)

@@ -17,8 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.models import LockBatch, LockRequest, LockStatus, Schedule
 from bot.ports import MessageRef, Progress
+from bot.slack.blockkit import Message
 from bot.slack.later import send_to_response_url
-from bot.slack.words import groups, locks, schedules
+from bot.slack.words import groups, locks, posts, schedules
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,14 @@ class SlackNotifier:
     async def started(self, request: LockRequest) -> MessageRef | None:
         if request.batch_id is not None:
             return None  # the group's root message speaks for its doors
-        return await self._post_root(request, locks.started(request))
+        return await self._post_root(request, posts.started(request))
 
-    async def _post_root(self, request: LockRequest | LockBatch, text: str) -> MessageRef | None:
+    async def _post_root(
+        self, request: LockRequest | LockBatch, message: Message
+    ) -> MessageRef | None:
         if request.channel_id:
             try:
-                return await self._post(request.channel_id, text)
+                return await self._post(request.channel_id, message)
             except SlackApiError as error:
                 if slack_error(error) not in _CANNOT_POST:
                     raise
@@ -63,37 +66,37 @@ class SlackNotifier:
                 if request.source == "schedule" and self.alert_channel:
                     # Nobody to answer directly: the run reports in the alert channel.
                     note = schedules.posted_elsewhere(request.channel_id, slack_error(error))
-                    return await self._post_in_alerts(f"{note}\n{text}")
-        await self._respond(request, text)
+                    return await self._post_in_alerts(message.noted(note))
+        await self._respond(request, message.text)
         return None
 
-    async def _post_in_alerts(self, text: str) -> MessageRef | None:
+    async def _post_in_alerts(self, message: Message) -> MessageRef | None:
         try:
-            return await self._post(self.alert_channel, text)
+            return await self._post(self.alert_channel, message)
         except SlackApiError as error:
             if slack_error(error) not in _CANNOT_POST:
                 raise
             await self._alert_channel_broken(slack_error(error))
             return None
 
-    async def _post(self, channel: str, text: str) -> MessageRef:
+    async def _post(self, channel: str, message: Message) -> MessageRef:
         response = await self.client.chat_postMessage(
-            channel=channel, text=text, unfurl_links=False
+            channel=channel, unfurl_links=False, **message.payload()
         )
         return MessageRef(str(response["channel"]), str(response["ts"]))
 
     async def group_started(
         self, batch: LockBatch, members: list[LockRequest]
     ) -> MessageRef | None:
-        return await self._post_root(batch, groups.group_started(batch, len(members)))
+        return await self._post_root(batch, posts.group_started(batch, len(members)))
 
     async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
         if batch.message_channel and batch.message_ts:
-            text = groups.group_root_final(batch)
+            message = posts.group_finished(batch, members)
             if batch.source == "schedule" and batch.message_channel != batch.channel_id:
-                text = f"{schedules.posted_elsewhere(batch.channel_id)}\n{text}"
+                message = message.noted(schedules.posted_elsewhere(batch.channel_id))
             await self.client.chat_update(
-                channel=batch.message_channel, ts=batch.message_ts, text=text
+                channel=batch.message_channel, ts=batch.message_ts, **message.payload()
             )
         else:
             lines = groups.member_lines(members)
@@ -101,7 +104,7 @@ class SlackNotifier:
         failed = [r for r in members if r.status is not LockStatus.LOCKED]
         if failed and self.alert_channel:
             permalink = await self._permalink(batch.message_channel, batch.message_ts)
-            await self._post_in_alerts(groups.group_alert(batch, failed, permalink))
+            await self._post_in_alerts(posts.group_alert(batch, failed, permalink))
 
     async def progress(self, request: LockRequest, step: Progress) -> None:
         if step is Progress.SENT and request.message_ts:
@@ -125,7 +128,7 @@ class SlackNotifier:
             await self.client.chat_update(
                 channel=request.message_channel,
                 ts=request.message_ts,
-                text=locks.root_final(request),
+                **posts.finished(request).payload(),
             )
         else:
             await self._respond(
@@ -139,7 +142,7 @@ class SlackNotifier:
         await self.client.chat_postMessage(
             channel=leader.message_channel,
             thread_ts=leader.message_ts,
-            text=locks.followers_final(followers),
+            **Message.plain(locks.followers_final(followers)).payload(),
         )
 
     async def alert(self, request: LockRequest) -> None:
@@ -151,7 +154,7 @@ class SlackNotifier:
         if not self.alert_channel:
             return
         permalink = await self._permalink(request.message_channel, request.message_ts)
-        await self._post_in_alerts(locks.alert(request, permalink))
+        await self._post_in_alerts(posts.alert(request, permalink))
 
     async def _permalink(self, channel: str | None, ts: str | None) -> str | None:
         if not (channel and ts):
@@ -182,7 +185,9 @@ class SlackNotifier:
         """In the schedule's channel, and in the alert channel: nobody may be watching either."""
         for channel in dict.fromkeys(c for c in (schedule.channel_id, self.alert_channel) if c):
             try:
-                await self.client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+                await self.client.chat_postMessage(
+                    channel=channel, unfurl_links=False, **Message.plain(text).payload()
+                )
             except SlackApiError as error:
                 log.warning("schedule notice to %s failed: %s", channel, slack_error(error))
 
@@ -205,9 +210,12 @@ class SlackNotifier:
         return False
 
     async def _reply(self, request: LockRequest, text: str) -> None:
+        """A line in the request's thread: short, in one section."""
         assert request.message_channel and request.message_ts
         await self.client.chat_postMessage(
-            channel=request.message_channel, thread_ts=request.message_ts, text=text
+            channel=request.message_channel,
+            thread_ts=request.message_ts,
+            **Message.plain(text).payload(),
         )
 
     async def _respond(self, request: LockRequest | LockBatch, text: str) -> None:

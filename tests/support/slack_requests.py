@@ -67,16 +67,18 @@ def block_actions_payload(
     response_url: str = DEFAULT_RESPONSE_URL,
     action_id: str = "lock_target:0",
     menu: bool = False,
+    message: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What Slack sends when someone taps a button (or picks from a menu) in a message the bot
     showed only to them: the `payload` form field over HTTP, the envelope's payload in Socket
-    Mode."""
+    Mode. With `message` (as chat.postMessage answered it, blocks included) the tap is on that
+    message in the channel, which Slack sends along."""
     action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "action_ts": "1.2"}
     if menu:
         action |= {"type": "static_select", "selected_option": {"value": value}}
     else:
         action |= {"type": "button", "value": value, "text": {"type": "plain_text", "text": value}}
-    return {
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "test"},
         "user": {"id": user_id, "username": f"user_{user_id.lower()}", "team_id": "T1"},
@@ -84,15 +86,18 @@ def block_actions_payload(
         "token": "legacy-verification-token",
         "container": {
             "type": "message",
-            "message_ts": "1.1",
+            "message_ts": message["ts"] if message else "1.1",
             "channel_id": channel_id,
-            "is_ephemeral": True,
+            "is_ephemeral": message is None,
         },
         "trigger_id": "1700000000.2.fake-trigger",
         "channel": {"id": channel_id, "name": f"chan-{channel_id.lower()}"},
         "response_url": response_url,
         "actions": [action],
     }
+    if message is not None:
+        payload["message"] = message
+    return payload
 
 
 def block_action(value: str, **fields: Any) -> str:

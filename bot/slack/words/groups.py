@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 
 from bot.models import LockBatch, LockRequest, LockStatus
 from bot.slack.words.common import ask_admins, count, elapsed, mention
-from bot.slack.words.locks import door, error_detail, next_step
+from bot.slack.words.locks import OPEN_THREAD, door, error_detail, next_step
 from bot.text import escape
 
 
@@ -69,13 +69,18 @@ def member_lines(members: Sequence[LockRequest]) -> str:
     return "\n".join(f"• {member_line(r)}" for r in members)
 
 
-def group_alert(batch: LockBatch, failed: Sequence[LockRequest], permalink: str | None) -> str:
-    link = f" <{permalink}|Open the thread>" if permalink else ""
-    where = f" in <#{batch.channel_id}>" if batch.channel_id and not permalink else ""
+def group_alert_head(batch: LockBatch, *, name_channel: bool) -> str:
+    where = f" in <#{batch.channel_id}>" if batch.channel_id and name_channel else ""
     return (
         f"🚨 Group lock {group_name(batch)}, asked by {mention(batch.user_id)}{where}: "
-        f"{escape(batch.summary or '')}.{link}\n{member_lines(failed)}"
+        f"{escape(batch.summary or '')}."
     )
+
+
+def group_alert(batch: LockBatch, failed: Sequence[LockRequest], permalink: str | None) -> str:
+    link = f" <{permalink}|{OPEN_THREAD}>" if permalink else ""
+    head = group_alert_head(batch, name_channel=not permalink)
+    return f"{head}{link}\n{member_lines(failed)}"
 
 
 def group_denied(batch: LockBatch, blocked: Sequence[str], admins: Collection[str]) -> str:

@@ -11,7 +11,11 @@ from bot.models import Door, LockRequest, LockStatus
 from bot.slack.words.common import ask_admins, elapsed, who_asked
 from bot.text import escape
 
-_OFFLINE = "Check that the lock has power and its hub or Wi-Fi is online, then try again."
+_CHECK_THE_LOCK = "Check that the lock has power and its hub or Wi-Fi is online"
+_OFFLINE = f"{_CHECK_THE_LOCK}, then try again."
+OFFLINE_CHECK = f"{_CHECK_THE_LOCK}."  # said with device news of a lock gone offline
+# Errors whose next step is what to check at the lock itself.
+OFFLINE_ERRORS = frozenset({"device_offline", "device_disconnected"})
 _NOT_IN_SEAM = (
     "The door points at a device Seam does not know; an admin should run "
     "`lockbot doors sync` (and check `lockbot doors list`)."
@@ -37,6 +41,7 @@ _NEXT_STEP = {
     "door_removed": "The door was removed before it was sent; `/lock list` shows the doors.",
 }
 _DEFAULT_NEXT_STEP = "Try again; if it keeps failing, tell an admin."
+OPEN_THREAD = "Open the thread"
 
 # A thread line names at most this many people who asked again; the rest are counted.
 FOLLOWERS_NAMED = 10
@@ -68,23 +73,28 @@ def sent() -> str:
     return "📡 Seam accepted the request; waiting for the lock to confirm…"
 
 
-def root_final(request: LockRequest) -> str:
-    name, asker, took = door(request), who_asked(request), elapsed(request)
+def headline(request: LockRequest) -> str:
+    """A finished request in a few words, its status emoji first: the root message's start."""
+    name = door(request)
     match request.status:
         case LockStatus.LOCKED:
-            return f"✅ {name} is locked. Asked by {asker}, took {took}."
+            return f"✅ {name} is locked"
         case LockStatus.TIMED_OUT:
-            return f"⌛ {name} did not confirm it locked. Asked by {asker}; gave up after {took}."
+            return f"⌛ {name} did not confirm it locked"
         case LockStatus.EXPIRED:
-            return (
-                f"⌛ Did not lock {name}: it was too late to send by the time lockbot "
-                f"could. Asked by {asker} {took} earlier."
-            )
+            return f"⌛ Did not lock {name}: it was too late to send by the time lockbot could"
         case _:
-            reason = escape(request.error_type or "error")
-            return (
-                f"❌ Could not lock {name} (`{reason}`). Asked by {asker}; details in the thread."
-            )
+            return f"❌ Could not lock {name} (`{escape(request.error_type or 'error')}`)"
+
+
+def root_final(request: LockRequest) -> str:
+    asker, took = who_asked(request), elapsed(request)
+    tail = {
+        LockStatus.LOCKED: f"Asked by {asker}, took {took}.",
+        LockStatus.TIMED_OUT: f"Asked by {asker}; gave up after {took}.",
+        LockStatus.EXPIRED: f"Asked by {asker} {took} earlier.",
+    }.get(request.status, f"Asked by {asker}; details in the thread.")
+    return f"{headline(request)}. {tail}"
 
 
 def thread_final(request: LockRequest) -> str:
@@ -94,13 +104,19 @@ def thread_final(request: LockRequest) -> str:
     return f"{'⌛' if late else '❌'} {error_detail(request)}\n*What to do:* {next_step(request)}"
 
 
-def alert(request: LockRequest, permalink: str | None) -> str:
-    link = f" <{permalink}|Open the thread>" if permalink else ""
-    channel = f" in <#{request.channel_id}>" if request.channel_id and not permalink else ""
+def alert_head(request: LockRequest, *, name_channel: bool) -> str:
+    """What failed and who asked; the channel is named when there is no thread to link."""
+    channel = f" in <#{request.channel_id}>" if request.channel_id and name_channel else ""
     return (
         f"🚨 Lock failed: {door(request)}, asked by {who_asked(request)}{channel}. "
-        f"{error_detail(request)}.{link}\n*What to do:* {next_step(request)}"
+        f"{error_detail(request)}."
     )
+
+
+def alert(request: LockRequest, permalink: str | None) -> str:
+    link = f" <{permalink}|{OPEN_THREAD}>" if permalink else ""
+    head = alert_head(request, name_channel=not permalink)
+    return f"{head}{link}\n*What to do:* {next_step(request)}"
 
 
 def wrong_channel(request: LockRequest, channels: Sequence[str]) -> str:

@@ -18,7 +18,9 @@ from bot.news import (
     Unlocked,
     is_low,
 )
+from bot.slack.blockkit import Message, context, section
 from bot.slack.words.common import bold
+from bot.slack.words.locks import OFFLINE_CHECK
 from bot.text import escape, span
 
 # How Seam's `method` reads in a sentence.
@@ -93,3 +95,11 @@ def said(news: News) -> str:
             icon, now = ("📶", "online") if online else ("📴", "offline")
             return f"{icon} {bold(door)} flapped {times} times in {span(spell)}; {now} now"
     assert_never(news)
+
+
+def message(news: News) -> Message:
+    """`said(news)` in Block Kit; a lock gone offline also says what to check at it."""
+    text = said(news)
+    if isinstance(news, Offline) or (isinstance(news, Flapping) and not news.online):
+        return Message(text, (section(text), context(f"*What to check:* {OFFLINE_CHECK}")))
+    return Message.plain(text)
