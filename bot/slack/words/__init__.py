@@ -8,8 +8,12 @@ results, refusals), so a wording change is a change here and a unit test
 - `locks`: a lock request's root message, thread and alert; the answers when lockbot ends one
   itself (not allowed, unknown, missing, in flight, rate limited); the picker's words.
 - `groups`: a group lock's root message, door lines and alert; none of it locked.
+- `posts`: what the channel sees of a lock as Block Kit (`blockkit.Message`): the root with its
+  context line, a failure's Try again, a group's doors as fields, the alert's link button; the
+  sentences above stay as each message's notification text.
 - `schedules`: `/lock schedule…` answers, and what a schedule's runs tell.
-- `news`: device news, from the relay's facts (`bot.news`).
+- `news`: device news, from the relay's facts (`bot.news`); a lock gone offline says what to
+  check.
 - `doors`: a door's state (`/lock list`, and anywhere a door's state is shown).
 - `lists`: `/lock list`, `/lock history`, and an unknown or not-yours name there.
 - `status`: `/lock status`, live from Seam.

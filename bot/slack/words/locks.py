@@ -76,15 +76,13 @@ def sent() -> str:
 def headline(request: LockRequest) -> str:
     """A finished request in a few words, its status emoji first: the root message's start."""
     name = door(request)
-    match request.status:
-        case LockStatus.LOCKED:
-            return f"✅ {name} is locked"
-        case LockStatus.TIMED_OUT:
-            return f"⌛ {name} did not confirm it locked"
-        case LockStatus.EXPIRED:
-            return f"⌛ Did not lock {name}: it was too late to send by the time lockbot could"
-        case _:
-            return f"❌ Could not lock {name} (`{escape(request.error_type or 'error')}`)"
+    if request.status is LockStatus.LOCKED:
+        return f"✅ {name} is locked"
+    if request.status is LockStatus.TIMED_OUT:
+        return f"⌛ {name} did not confirm it locked"
+    if request.status is LockStatus.EXPIRED:
+        return f"⌛ Did not lock {name}: it was too late to send by the time lockbot could"
+    return f"❌ Could not lock {name} (`{escape(request.error_type or 'error')}`)"
 
 
 def root_final(request: LockRequest) -> str:
