@@ -40,6 +40,7 @@ from bot.slack.commands import (
     Status,
     parse,
 )
+from bot.slack.home import Home
 from bot.slack.later import Later, follow_up
 from bot.slack.schedule_commands import ScheduleCommands
 from bot.slack.words import groups, locks, usage
@@ -205,6 +206,7 @@ def build_app(
     devices: DeviceReader,
     schedules: Schedules,
     default_timezone: str = "UTC",
+    home: Home | None = None,
 ) -> AsyncApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
@@ -266,4 +268,6 @@ def build_app(
         else:
             await respond(replace_original=True, **reply.payload())
 
+    if home is not None:
+        home.listen(app, slack.lock)
     return app
