@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # An unlock within this many hours after a door's scheduled lock is flagged as unexpected.
     locked_hours: float = Field(8.0, ge=0, validation_alias="LOCKBOT_LOCKED_HOURS")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
+    # The App Home is published at most once per person in this many seconds (bot.slack.home).
+    home_refresh_s: float = Field(3.0, ge=0, validation_alias="LOCKBOT_HOME_REFRESH")
 
     # "auto": readable text on a terminal, one JSON object per line otherwise.
     log_format: LogFormat = Field("auto", validation_alias="LOCKBOT_LOG_FORMAT")

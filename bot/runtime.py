@@ -31,6 +31,7 @@ from bot.schedules import Limits, Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
 from bot.slack.event_notifier import SlackEventNotifier
+from bot.slack.home import Home, HomeWatch
 from bot.slack.notifier import SlackNotifier
 from bot.slack.usergroups import SlackGroups
 from bot.web import SEAM_PATH, Probes, SeamWebhookIntake, build_web_app
@@ -155,9 +156,14 @@ class Bot:
                 per_person=settings.schedules_per_person,
             ),
         )
+        # The App Home (#14): shown on opening, and again when a lock settles or a door changes.
+        self.home = Home(
+            self.runtime.db, self.schedules, self.client, gap_s=settings.home_refresh_s
+        )
+        notifier.settled = self.home.refresh
         # Seam events (#5): one relay, fed by the webhook or, without one, by the poller.
         tell = Teller(SlackEventNotifier(self.client))
-        self.relay: EventHandler = EventRelay(
+        relay = EventRelay(
             self.runtime.db,
             Attempts(self.runtime.db, self.runtime.service.tracker),
             Router(settings.alert_channel),
@@ -165,6 +171,7 @@ class Bot:
             UnexpectedUnlocks(timedelta(hours=settings.locked_hours)),
             tell,
         )
+        self.relay: EventHandler = HomeWatch(relay, self.home)
         self.seam_webhook = self._seam_webhook(settings)
         self.poller: EventPoller | None = None
         self._runner: web.AppRunner | None = None
@@ -206,6 +213,7 @@ class Bot:
             devices=self.runtime.backend,
             schedules=self.schedules,
             default_timezone=self.settings.timezone,
+            home=self.home,
         )
         self.probes.migrated = True
         webhook = (
@@ -292,6 +300,7 @@ class Bot:
         if self.poller is not None:
             await self.poller.stop()
         await self.schedule_runner.close()
+        await self.home.close()
         await self.runtime.close()
         if self.client.session is not None:
             await self.client.session.close()

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.access import AccessPolicy
 from bot.cadence import shortest_gap
 from bot.door_admin import door_channels
-from bot.models import Door, DoorGroup, Schedule, utcnow
+from bot.models import Door, DoorGroup, LockBatch, Schedule, ScheduleRun, utcnow
 from bot.names import Named, Unknown, covered_doors, group_doors, resolve
 from bot.refusals import Refusal, Refused
 from bot.when import When, parse_when
@@ -252,6 +252,38 @@ class Schedules:
         result = view(schedule)
         await self._changed(session)
         return result
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """A schedule's latest run, and the lock batch it recorded (none when it did not run)."""
+
+    run: ScheduleRun
+    batch: LockBatch | None
+
+
+async def owned(session: AsyncSession, user_id: str) -> list[ScheduleView]:
+    """The schedules `user_id` made, oldest first."""
+    query = select(Schedule).where(col(Schedule.created_by) == user_id).order_by(col(Schedule.id))
+    return [view(s, 1) for s in (await session.exec(query)).all()]
+
+
+async def last_runs(session: AsyncSession, schedule_ids: list[int]) -> dict[int, LastRun]:
+    """Each schedule's latest run, by schedule ID."""
+    if not schedule_ids:
+        return {}
+    latest = (
+        select(func.max(ScheduleRun.id))
+        .where(col(ScheduleRun.schedule_id).in_(schedule_ids))
+        .group_by(col(ScheduleRun.schedule_id))
+    )
+    query = (
+        select(ScheduleRun, LockBatch)
+        .join(LockBatch, col(LockBatch.id) == col(ScheduleRun.batch_id), isouter=True)
+        .where(col(ScheduleRun.id).in_(latest))
+    )
+    rows = (await session.exec(query)).all()
+    return {run.schedule_id: LastRun(run, batch) for run, batch in rows}
 
 
 CHANNEL = "lockbot_schedules"

@@ -84,3 +84,15 @@ def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
     example = (ROOT / ".env.example").read_text()
     assert sorted(n for n in names if f"`{n}`" not in readme) == []
     assert sorted(n for n in names if n not in example) == []
+
+
+def test_the_manifest_turns_the_home_tab_on_and_subscribes_to_its_event() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # lockbot tells a lock started from the Home tab in the Messages tab.
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"]
+    # HTTP mode: events come to the signed endpoint the commands and taps come to.
+    assert events["request_url"] == manifest["settings"]["interactivity"]["request_url"]
+    assert events["request_url"].endswith("/slack/events")

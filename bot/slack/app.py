@@ -41,6 +41,7 @@ from bot.slack.commands import (
     Status,
     parse,
 )
+from bot.slack.home import Home
 from bot.slack.later import Later, follow_up
 from bot.slack.schedule_commands import ScheduleCommands
 from bot.slack.words import groups, locks, usage
@@ -214,6 +215,7 @@ def build_app(
     devices: DeviceReader,
     schedules: Schedules,
     default_timezone: str = "UTC",
+    home: Home | None = None,
 ) -> AsyncApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
@@ -295,4 +297,6 @@ def build_app(
     async def link_opened(ack: AsyncAck) -> None:
         await ack()  # Slack opens the link itself; it still wants the tap acknowledged
 
+    if home is not None:
+        home.listen(app, slack.lock)
     return app

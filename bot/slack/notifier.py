@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
@@ -41,6 +41,13 @@ class SlackNotifier:
         self.alert_channel = alert_channel
         self.admins = sorted(admins)
         self._noticed: dict[str, float] = {}
+        # Told the user ID of whoever's lock just settled (the App Home shows it); it must not
+        # block, as it runs before the outcome is posted.
+        self.settled: Callable[[str], None] | None = None
+
+    def _settled(self, user_id: str) -> None:
+        if self.settled is not None:
+            self.settled(user_id)
 
     async def started(self, request: LockRequest) -> MessageRef | None:
         if request.batch_id is not None:
@@ -91,6 +98,7 @@ class SlackNotifier:
         return await self._post_root(batch, posts.group_started(batch, len(members)))
 
     async def group_finished(self, batch: LockBatch, members: list[LockRequest]) -> None:
+        self._settled(batch.user_id)
         if batch.message_channel and batch.message_ts:
             message = posts.group_finished(batch, members)
             if batch.source == "schedule" and batch.message_channel != batch.channel_id:
@@ -111,6 +119,7 @@ class SlackNotifier:
             await self._reply(request, locks.sent())
 
     async def finished(self, request: LockRequest) -> None:
+        self._settled(request.user_id)
         if request.batch_id is not None:
             # One line per door in the group's thread; the summary and alert come once, after.
             if request.message_channel and request.message_ts:
@@ -138,6 +147,8 @@ class SlackNotifier:
             await self.alert(request)
 
     async def followers_finished(self, leader: LockRequest, followers: list[LockRequest]) -> None:
+        for follower in followers:
+            self._settled(follower.user_id)
         assert leader.message_channel and leader.message_ts
         await self.client.chat_postMessage(
             channel=leader.message_channel,

@@ -349,6 +349,7 @@ class FakeSlack:
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroup_users,
             "conversations.info": self._conversations_info,
+            "views.publish": self._views_publish,
         }
 
     def _next_ts(self) -> str:
@@ -416,6 +417,19 @@ class FakeSlack:
         if users is None:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(users)}
+
+    def _views_publish(self, args: Json) -> Json:
+        view = args.get("view")
+        if isinstance(view, str):  # form-encoded: the view is a JSON string
+            view = json.loads(view)
+        if not args.get("user_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": f"V{next(self._ts_counter)}", **view}}
+
+    def home_views(self, user_id: str) -> list[Json]:
+        """The Home views published for ``user_id``, oldest first."""
+        calls = [c for c in self.calls_to("views.publish") if not c.failed]
+        return [c.args["view"] for c in calls if c.args.get("user_id") == user_id]
 
     def _conversations_info(self, args: Json) -> Json:
         channel = args.get("channel")

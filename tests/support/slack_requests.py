@@ -44,7 +44,13 @@ def slash_command(text: str, **fields: str) -> str:
     return urlencode(slash_payload(text, **fields))
 
 
-def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str,
+    secret: str,
+    *,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     """Headers that make ``body`` pass Slack's request-signature check for ``secret``.
 
     ``timestamp`` defaults to now; pass an old one to test replay protection.
@@ -55,7 +61,7 @@ def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> d
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -103,3 +109,51 @@ def block_actions_payload(
 def block_action(value: str, **fields: Any) -> str:
     """The form-encoded body Slack POSTs for a tap (see `block_actions_payload`)."""
     return urlencode({"payload": json.dumps(block_actions_payload(value, **fields))})
+
+
+def app_home_opened_payload(user_id: str = "U1", *, tab: str = "home") -> dict[str, Any]:
+    """The Events API envelope Slack sends when someone opens the app's Home (or Messages) tab:
+    the JSON body over HTTP, the envelope's payload in Socket Mode."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": f"D{user_id}",
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        },
+        "type": "event_callback",
+        "event_id": f"Ev{time.time_ns()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {"team_id": "T1", "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def app_home_opened(user_id: str = "U1", *, tab: str = "home") -> str:
+    """The JSON body Slack POSTs for `app_home_opened` (see `app_home_opened_payload`)."""
+    return json.dumps(app_home_opened_payload(user_id, tab=tab))
+
+
+def home_action_payload(
+    value: str, *, user_id: str = "U1", action_id: str = "home_lock", menu: bool = False
+) -> dict[str, Any]:
+    """What Slack sends for a tap in the app's Home tab: a `block_actions` whose container is
+    the view, with neither a channel nor a response_url."""
+    payload = block_actions_payload(value, user_id=user_id, action_id=action_id, menu=menu)
+    for field in ("channel", "response_url"):
+        del payload[field]
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    payload["view"] = {"id": "V1", "type": "home", "team_id": "T1", "callback_id": "",
+                       "hash": "1.h", "app_id": "A1", "bot_id": "BBOT", "blocks": []}  # fmt: skip
+    return payload
+
+
+def home_action(value: str, **fields: Any) -> str:
+    """The form-encoded body Slack POSTs for a tap in the Home tab (`home_action_payload`)."""
+    return urlencode({"payload": json.dumps(home_action_payload(value, **fields))})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.door_state import DoorState, LockFact, Source
@@ -22,11 +22,16 @@ _HOW = {
 }
 
 
-def lock_words(fact: LockFact, now: datetime) -> tuple[str, str]:
+# When a fact was true, in words: "5 min ago" by default. A view that stays on screen (the App
+# Home) hands in a date instead, which does not go stale.
+Stamp = Callable[[datetime], str]
+
+
+def lock_words(fact: LockFact, now: datetime, stamp: Stamp | None = None) -> tuple[str, str]:
     """("🔓", "unlocked by keypad 5 min ago"), ("🔒", "locked by lockbot (<@U1>) 2 h ago"),
     ("🔒", "locked (checked live) just now")."""
     emoji, verb = ("🔒", "locked") if fact.locked else ("🔓", "unlocked")
-    when = ago(fact.at, now)
+    when = stamp(fact.at) if stamp else ago(fact.at, now)
     match fact.source:
         case Source.LOCKBOT:
             actor = mention(fact.actor or "")
@@ -45,8 +50,9 @@ def lock_words(fact: LockFact, now: datetime) -> tuple[str, str]:
 _FAILED = (LockStatus.FAILED, LockStatus.TIMED_OUT, LockStatus.EXPIRED)
 
 
-def _failure(request: LockRequest, now: datetime) -> tuple[str, str]:
-    when = ago(request.finished_at or request.created_at, now)
+def _failure(request: LockRequest, now: datetime, stamp: Stamp | None) -> tuple[str, str]:
+    at = request.finished_at or request.created_at
+    when = stamp(at) if stamp else ago(at, now)
     if request.status is LockStatus.TIMED_OUT:
         return "⌛", f"did not confirm {when} (asked by {who_asked(request)})"
     if request.status is LockStatus.EXPIRED:
@@ -54,19 +60,21 @@ def _failure(request: LockRequest, now: datetime) -> tuple[str, str]:
     return "❌", f"failed {when} (`{escape(request.error_type or 'error')}`)"
 
 
-def state_words(state: DoorState | None, now: datetime) -> tuple[str, str]:
+def state_words(
+    state: DoorState | None, now: datetime, stamp: Stamp | None = None
+) -> tuple[str, str]:
     """A door's state, and lockbot's own try where it is newer news."""
     fact = state.lock if state else None
     request = state.last_request if state else None
     if request is not None and request.status is LockStatus.PENDING:
         words = f"being locked now (asked by {who_asked(request)})"
-        return "⏳", words + (f" · was {lock_words(fact, now)[1]}" if fact else "")
+        return "⏳", words + (f" · was {lock_words(fact, now, stamp)[1]}" if fact else "")
     failed = request if request and request.status in _FAILED else None
     if fact is None:
-        return _failure(failed, now) if failed else ("❔", "not known yet")
-    emoji, words = lock_words(fact, now)
+        return _failure(failed, now, stamp) if failed else ("❔", "not known yet")
+    emoji, words = lock_words(fact, now, stamp)
     if failed and (failed.finished_at or failed.created_at) > fact.at:
-        mark, what = _failure(failed, now)
+        mark, what = _failure(failed, now, stamp)
         words += f" · {mark} then lockbot's lock {what}"
     return emoji, words
 
