@@ -119,6 +119,34 @@ async def channel_limits(
     return limited
 
 
+async def _one_owner_at_a_time(session: AsyncSession, owner: str) -> None:
+    """On PostgreSQL, make one person's adds wait for each other until commit, so a double
+    submit cannot make two schedules, nor two adds pass the per-person cap together. SQLite
+    already writes one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = sa.text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(:owner))")
+        await (await session.connection()).execute(lock, {"space": _OWNER_LOCKS, "owner": owner})
+
+
+_OWNER_LOCKS = 0x5C4ED  # names these locks among the server's advisory locks
+
+
+async def _same_schedule(
+    session: AsyncSession, owner: str, named: Named, when: When, channel_id: str
+) -> Schedule | None:
+    """The owner's active schedule that locks the same door or group at the same times from
+    the same channel, if there is one."""
+    query = select(Schedule).where(
+        col(Schedule.created_by) == owner,
+        col(Schedule.paused).is_(False),
+        col(Schedule.door_id if isinstance(named, Door) else Schedule.group_id) == named.id,
+        col(Schedule.cron) == when.cron,
+        col(Schedule.timezone) == when.timezone,
+        col(Schedule.channel_id) == channel_id,
+    )
+    return (await session.exec(query)).first()
+
+
 class Schedules:
     """The operations behind `/lock schedule…` and `lockbot schedules …`."""
 
@@ -185,6 +213,11 @@ class Schedules:
         # Each run locks from this channel, and a door's channel limit holds for runs too.
         if limited := await channel_limits(session, doors, channel_id):
             raise WrongChannel(channel_id, limited)
+        await _one_owner_at_a_time(session, user_id)
+        # A second submit of the same form (or the same command typed twice) is the schedule
+        # already made, not a second one locking the same doors at the same time.
+        if (same := await _same_schedule(session, user_id, named, when, channel_id)) is not None:
+            return view(same)
         await self._within_limits(session, actor or user_id, user_id, when)
         schedule = Schedule(
             target=named.name,

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["When", "WhenError", "parse_when"]
+__all__ = ["When", "WhenError", "parse_when", "resolve_zone"]
 
 EXAMPLES = (
     "Try `every weekday at 22:00`, `at 7:15pm on mon,wed`, `weekends at 10:00` or "
@@ -204,7 +204,7 @@ def parse_when(text: str, default_timezone: str) -> When:
         cleaned = zone_match["rest"]
         if not cleaned:
             raise _fail("Say when.")
-    zone = _resolve_zone(zone_name)
+    zone = resolve_zone(zone_name)
     lowered = cleaned.lower()
     if lowered == "cron" or lowered.startswith("cron "):
         return When(_parse_cron(cleaned[4:].strip()), zone)
@@ -216,7 +216,7 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
-def _resolve_zone(name: str) -> str:
+def resolve_zone(name: str) -> str:
     """The canonical IANA name for `name` (any case), or WhenError naming it."""
     if name.upper() == "UTC":
         return "UTC"

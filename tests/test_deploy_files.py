@@ -96,3 +96,19 @@ def test_the_manifest_turns_the_home_tab_on_and_subscribes_to_its_event() -> Non
     # HTTP mode: events come to the signed endpoint the commands and taps come to.
     assert events["request_url"] == manifest["settings"]["interactivity"]["request_url"]
     assert events["request_url"].endswith("/slack/events")
+
+
+def test_the_manifest_declares_the_global_shortcuts_the_bot_listens_for() -> None:
+    from bot.slack.modal_views import LOCK_SHORTCUT, SCHEDULE_SHORTCUT
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    shortcuts = {s["callback_id"]: s for s in manifest["features"]["shortcuts"]}
+    assert set(shortcuts) == {LOCK_SHORTCUT, SCHEDULE_SHORTCUT}
+    assert shortcuts[LOCK_SHORTCUT]["name"] == "Lock a door"
+    assert shortcuts[SCHEDULE_SHORTCUT]["name"] == "Schedule a lock"
+    for shortcut in shortcuts.values():
+        # Slack's limits: a name of at most 24 characters, a description of at most 150.
+        assert shortcut["type"] == "global" and len(shortcut["name"]) <= 24
+        assert 0 < len(shortcut["description"]) <= 150
+    # Shortcuts and forms arrive as interactivity, at the one signed endpoint.
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.slack import blockkit, picker, retry, views
 from bot.slack.admin import run_admin
 from bot.slack.commands import (
     Admin,
+    BuildSchedule,
     ChangeSchedule,
     Command,
     Help,
@@ -43,6 +44,7 @@ from bot.slack.commands import (
 )
 from bot.slack.home import Home
 from bot.slack.later import Later, follow_up
+from bot.slack.modals import Asked, Modals, add_modals
 from bot.slack.schedule_commands import ScheduleCommands
 from bot.slack.words import groups, locks, usage
 
@@ -57,6 +59,12 @@ class Reply:
     blocks: list[dict[str, Any]] | None = None
     result: str = "answered"  # for the metrics: denied, rejected, joined, error…
     later: Later | None = None  # the answer that follows the ack, through the response_url
+    opens: Callable[[], Coroutine[Any, Any, None]] | None = None  # a form opened after the ack
+
+    @classmethod
+    def form(cls, opens: Callable[[], Coroutine[Any, Any, None]]) -> Reply:
+        """An empty ack, then a modal: the form is the answer."""
+        return cls("", result="form", opens=opens)
 
     @classmethod
     def of(cls, answer: str | Later) -> Reply:
@@ -65,6 +73,8 @@ class Reply:
         return cls(answer)
 
     def payload(self) -> dict[str, Any]:
+        if not self.text:
+            return {}
         out: dict[str, Any] = {"text": self.text, "response_type": "ephemeral"}
         if self.blocks:
             out["blocks"] = self.blocks
@@ -85,6 +95,7 @@ class SlackCommands:
         self.devices = devices
         self.admins = admins
         self.schedules = schedules
+        self.modals = Modals(service, schedules, schedules.client, admins)
 
     async def names_target(self, text: str) -> bool:
         async with self.service.db.session() as session:
@@ -95,8 +106,8 @@ class SlackCommands:
     ) -> tuple[Reply | None, str]:
         """Answer one /lock; returns the reply and the command's kind for the metrics."""
         user = str(body["user_id"])
-        keyword = ListTargets | Status | History | Admin | Schedule | ListSchedules | ChangeSchedule
-        if isinstance(command, keyword) and await self.names_target(raw):
+        keyword = ListTargets | Status | History | Admin | ListSchedules | ChangeSchedule
+        if isinstance(command, keyword | Schedule | BuildSchedule) and await self.names_target(raw):
             command = Lock(raw)  # a door called "Status Room" is still a door
         match command:
             case Help():
@@ -127,6 +138,10 @@ class SlackCommands:
                 channel = str(body.get("channel_id") or user)
                 answer = await self.schedules.add(user, channel, target, when)
                 return Reply.of(answer), "schedule"
+            case BuildSchedule():
+                trigger, here = str(body.get("trigger_id", "")), body.get("channel_id")
+                asked = Asked(user, trigger, here, body.get("response_url"))
+                return Reply.form(lambda: self.modals.open_schedule_builder(asked)), "schedule_form"
             case ListSchedules():
                 return Reply(await self.schedules.list(user)), "schedules"
             case ChangeSchedule(action, schedule_id):
@@ -230,6 +245,7 @@ def build_app(
         admins,
         ScheduleCommands(service.db, schedules, client, default_timezone),
     )
+    add_modals(app, slack.modals, service.spawn)
 
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -249,6 +265,8 @@ def build_app(
             user = str(command.get("user_id", ""))
             later = follow_up(client, reply.later, command.get("response_url"), user)
             service.spawn(later)
+        if reply is not None and reply.opens is not None:
+            service.spawn(reply.opens())
         result = "accepted" if reply is None else reply.result
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)

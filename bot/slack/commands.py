@@ -8,6 +8,7 @@
     /lock history [door] [N]    → History
     /lock admin <…>             → Admin (parsed further by bot.slack.admin)
     /lock schedule <door|group> <when>   → Schedule (`<when>`: see bot.when)
+    /lock schedule              → BuildSchedule: the schedule builder (a modal)
     /lock schedules             → ListSchedules
     /lock unschedule|pause|resume <id>   → ChangeSchedule
 
@@ -70,6 +71,11 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class BuildSchedule:
+    pass
+
+
+@dataclass(frozen=True)
 class ListSchedules:
     pass
 
@@ -94,6 +100,7 @@ Command = (
     | History
     | Admin
     | Schedule
+    | BuildSchedule
     | ListSchedules
     | ChangeSchedule
     | Invalid
@@ -144,7 +151,7 @@ def parse(text: str | None) -> Command:
         case "admin":
             return Admin(rest)
         case "schedule":
-            return _schedule(rest)
+            return _schedule(rest) if rest else BuildSchedule()
         case "schedules":
             return ListSchedules() if not rest else Lock(raw)
         case "unschedule" | "pause" | "resume" as action:

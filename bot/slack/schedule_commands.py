@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import Database
-from bot.schedules import ScheduleError, Schedules
+from bot.schedules import ScheduleError, Schedules, ScheduleView
 from bot.slack.later import Later
 from bot.slack.words import schedules as words
 from bot.slack.words.refusals import refusal
@@ -61,11 +61,18 @@ class ScheduleCommands:
         zone = await user_timezone(self.client, user_id, self.default_timezone)
         return await self._add(user_id, channel_id, target, when, zone)
 
-    async def _add(self, user_id: str, channel_id: str, target: str, when: str, zone: str) -> str:
+    async def create(
+        self, user_id: str, channel_id: str, target: str, when: str, zone: str
+    ) -> ScheduleView:
+        """The one way Slack makes a schedule, typed or from the schedule builder; raises
+        ScheduleError or WhenError for the caller to word."""
         await self._look_up_groups(user_id, target)
+        async with self.db.writing() as session:
+            return await self.schedules.add(session, user_id, target, when, channel_id, zone)
+
+    async def _add(self, user_id: str, channel_id: str, target: str, when: str, zone: str) -> str:
         try:
-            async with self.db.writing() as session:
-                item = await self.schedules.add(session, user_id, target, when, channel_id, zone)
+            item = await self.create(user_id, channel_id, target, when, zone)
         except ScheduleError as error:
             return refusal(error)
         except WhenError as error:

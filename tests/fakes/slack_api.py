@@ -350,6 +350,7 @@ class FakeSlack:
             "usergroups.users.list": self._usergroup_users,
             "conversations.info": self._conversations_info,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
         }
 
     def _next_ts(self) -> str:
@@ -437,3 +438,17 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": {"id": channel, "name": f"chan-{str(channel).lower()}",
                 "is_channel": True, "is_member": True, "is_archived": False}}  # fmt: skip
+
+    def _views_open(self, args: Json) -> Json:
+        view = args.get("view")
+        if isinstance(view, str):  # form-encoded callers send the view as JSON text
+            view = json.loads(view)
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{next(self._ts_counter):08d}"
+        return {
+            "ok": True,
+            "view": {**view, "id": view_id, "team_id": "T1", "state": {"values": {}}},
+        }

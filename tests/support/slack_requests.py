@@ -157,3 +157,68 @@ def home_action_payload(
 def home_action(value: str, **fields: Any) -> str:
     """The form-encoded body Slack POSTs for a tap in the Home tab (`home_action_payload`)."""
     return urlencode({"payload": json.dumps(home_action_payload(value, **fields))})
+
+
+def _interaction(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _from(user_id: str) -> dict[str, Any]:
+    """Who an interaction comes from, as every payload of one says it."""
+    user = {"id": user_id, "username": f"user_{user_id.lower()}", "team_id": "T1"}
+    return {"team": {"id": "T1", "domain": "test"}, "user": user, "api_app_id": "A1",
+            "token": "legacy-verification-token", "is_enterprise_install": False,
+            "enterprise": None}  # fmt: skip
+
+
+def shortcut_payload(callback_id: str, *, user_id: str = "U1") -> dict[str, Any]:
+    """What Slack sends when someone runs a global shortcut (the ⚡ menu or search)."""
+    return {
+        "type": "shortcut",
+        **_from(user_id),
+        "action_ts": "1700000000.3",
+        "callback_id": callback_id,
+        "trigger_id": "1700000000.3.fake-trigger",
+    }
+
+
+def shortcut(callback_id: str, **fields: Any) -> str:
+    """The form-encoded body Slack POSTs for a global shortcut."""
+    return _interaction(shortcut_payload(callback_id, **fields))
+
+
+def view_submission_payload(
+    callback_id: str,
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str = "U1",
+    view_id: str = "V1",
+) -> dict[str, Any]:
+    """What Slack sends when someone submits a modal: `values` is its `view.state.values`
+    (block_id → action_id → the element's state, e.g. `{"type": "timepicker",
+    "selected_time": "22:00"}`)."""
+    return {
+        "type": "view_submission",
+        **_from(user_id),
+        "trigger_id": "1700000000.4.fake-trigger",
+        "view": {
+            "id": view_id,
+            "team_id": "T1",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": "",
+            "blocks": [],
+            "state": {"values": values},
+            "hash": "1700000000.fake-hash",
+            "app_id": "A1",
+            "bot_id": "BBOT",
+        },
+        "response_urls": [],
+    }
+
+
+def view_submission(
+    callback_id: str, values: dict[str, dict[str, dict[str, Any]]], **fields: Any
+) -> str:
+    """The form-encoded body Slack POSTs for a submitted modal."""
+    return _interaction(view_submission_payload(callback_id, values, **fields))

@@ -55,3 +55,9 @@ def refusal(error: Refusal) -> str:
     if isinstance(error, WrongChannel | TooOften | TooMany):
         return f"⚠️ {_schedule_limit(error)}"
     return f"⚠️ {escape(_sentence(error))}"
+
+
+def plain(error: Refusal) -> str:
+    """The sentence without markup, where Slack shows plain text (a form field's error); not
+    for the schedule limits, which each form words for its own fields."""
+    return _sentence(error)

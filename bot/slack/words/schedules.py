@@ -54,11 +54,12 @@ def bad_when(error: WhenError) -> str:
     return f"⚠️ {escape(str(error))}"
 
 
-def added(item: ScheduleView, channel_id: str) -> str:
+def added(item: ScheduleView, channel_id: str, *, here: bool = True) -> str:
+    """`here`: said where it reports (the command's channel); not so from a form."""
     runs = ", ".join(local_time(t, item.schedule.timezone) for t in item.next_runs)
     return (
         f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
-        f"{escape(item.when.describe())} and report here in <#{channel_id}>. "
+        f"{escape(item.when.describe())} and report {'here ' if here else ''}in <#{channel_id}>. "
         f"Next runs: {runs}. Pause with `/lock pause {item.id}`, remove with "
         f"`/lock unschedule {item.id}`."
     )
