@@ -76,6 +76,13 @@ class Membership:
     user_id: str
     groups: frozenset[str] = frozenset()  # the asked groups the user is in
     unchecked: frozenset[str] = frozenset()  # asked, but the directory could not tell
+    # False: nobody was asked yet, so a group that could allow it counts as unchecked; the
+    # intake then looks the groups up outside its write and records again.
+    asked: bool = True
+
+    @classmethod
+    def not_asked(cls, user_id: str) -> Membership:
+        return cls(user_id, asked=False)
 
 
 def _lock_subjects(door_id: int) -> SelectOfScalar[str]:
@@ -158,6 +165,8 @@ class AccessPolicy:
         groups = sorted(s for s in subjects if is_group_id(s))
         if membership is not None:
             assert membership.user_id == user_id, "a membership is one user's"
+            if not membership.asked:
+                return Verdict(False, frozenset(groups))
             if any(group in membership.groups for group in groups):
                 return ALLOWED
             return Verdict(False, membership.unchecked.intersection(groups))

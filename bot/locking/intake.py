@@ -45,6 +45,16 @@ def _in_thread(row: LockRequest | LockBatch, requester: Requester) -> None:
         row.message_channel, row.message_ts = requester.thread.channel, requester.thread.ts
 
 
+class _AskSlackFirst(Exception):
+    """A user group might allow it and Slack was not asked yet: leave the write (it rolls back)
+    and ask outside it."""
+
+
+def _ask_slack_first_if_it_could_help(verdict: Verdict, membership: Membership) -> None:
+    if not verdict and verdict.unchecked and not membership.asked:
+        raise _AskSlackFirst
+
+
 class Intake:
     def __init__(
         self,
@@ -69,14 +79,21 @@ class Intake:
         `as_group` is for); a new request id when it is given none."""
         request_id = request_id or new_request_id()
         bind_request(request_id)
-        for attempt in range(3):
+        # Most people hold a grant themselves, or none a user group could give: then one write
+        # settles it. Only when a user group might allow it is Slack asked, outside the write.
+        membership = Membership.not_asked(requester.user_id)
+        attempt = 0
+        while True:
             try:
-                submission = await self._record(requester, text, request_id, as_group)
+                submission = await self._record(requester, text, request_id, as_group, membership)
                 break
+            except _AskSlackFirst:
+                membership = await self.access.membership(self.db, requester.user_id, text)
             except sa.exc.IntegrityError:
                 # Another request for the door became the one in flight between our read and
                 # our write (the unique index said so); the next round joins it.
-                if attempt == 2:
+                attempt += 1
+                if attempt == 3:
                     raise
         if isinstance(submission, GroupSubmission):
             batch = submission.batch
@@ -101,7 +118,12 @@ class Intake:
         return submission
 
     async def _record(
-        self, requester: Requester, text: str, request_id: str, as_group: bool = False
+        self,
+        requester: Requester,
+        text: str,
+        request_id: str,
+        as_group: bool,
+        membership: Membership,
     ) -> Submission | GroupSubmission:
         now = utcnow()
         row = LockRequest(
@@ -110,8 +132,6 @@ class Intake:
         suggestions: list[str] = []
         channels: list[str] = []
         leader: LockRequest | None = None
-        # Slack is asked about user groups now, not while holding the write turn.
-        membership = await self.access.membership(self.db, requester.user_id, text)
         async with self.db.writing() as session:
             named = await lookup(session, text)
             # A schedule's runs are not its creator's typing: they never count against them.
@@ -138,6 +158,7 @@ class Intake:
                 verdict = await self.access.may_lock(
                     session, requester.user_id, door.id, membership
                 )
+                _ask_slack_first_if_it_could_help(verdict, membership)
                 if not verdict:
                     row.status, row.error_type = LockStatus.DENIED, verdict.reason
                 else:
@@ -172,7 +193,7 @@ class Intake:
         name: str,
         group_id: int | None,
         doors: list[Door],
-        membership: Membership | None = None,
+        membership: Membership,
     ) -> GroupSubmission:
         now = utcnow()
         asked = self._asked(requester, text, request_id, now)
@@ -186,6 +207,8 @@ class Intake:
             verdicts.append(
                 (door.name, await self.access.may_lock(session, user, door.id, membership))
             )
+        for _, verdict in verdicts:
+            _ask_slack_first_if_it_could_help(verdict, membership)
         blocked = [name for name, verdict in verdicts if not verdict]
         if blocked:
             # Slack's silence is the reason only when it is all that stands in the way.
