@@ -288,6 +288,11 @@ class LockRequest(SQLModel, table=True):
     # the lease has lapsed (see bot/locking/recovery.py). NULL owner: nobody holds it.
     owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When lock_door answered, and the last moment the attempt was known to be pending (a read
+    # that said so, or the time of the event that ended it): with finished_at, they bracket when
+    # the device answered, which bot/locking/resolution.py learns from.
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def elapsed_s(self) -> float | None:
