@@ -89,7 +89,8 @@ class Spread:
 
     def quantile(self, q: float) -> float:
         q = min(1.0, max(0.0, q)) * self.cdf[-1]  # the sum of floats may miss 1 by a hair
-        i = bisect.bisect_left(self.cdf, q)
+        # The first end where the CDF reaches q, give or take what summing floats loses.
+        i = bisect.bisect_left(self.cdf, q - 1e-12)
         if i == 0:
             return self.ends[0]
         f0, f1 = self.cdf[i - 1], self.cdf[i]
