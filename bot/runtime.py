@@ -54,6 +54,7 @@ def timing(settings: Settings) -> Timing:
         poll_first_s=settings.poll_first_s,
         poll_backoff=settings.poll_backoff,
         poll_max_s=settings.poll_max_s,
+        learn=settings.poll_learn,
     )
 
 

@@ -51,6 +51,7 @@ class Pacing:
         self.model = model or Resolutions()
         self._pending_seen: dict[int, datetime] = {}
         self._plans: dict[tuple[str, bool], tuple[float, ...]] = {}
+        self._by_request: dict[int, tuple[bool, tuple[float, ...]]] = {}
         # Rows up to this id are learned from or not worth it; above it, those already seen.
         self._watermark = 0
         self._seen: set[int] = set()
@@ -58,10 +59,18 @@ class Pacing:
     # -- the tracker's questions and news ----------------------------------------------------
 
     def next_delay(self, row: LockRequest, polls_done: int, now: datetime) -> float | None:
-        """Seconds until the next read; None when the plan has none left before the deadline."""
-        if row.sent_at is None or row.device_id is None:
-            return self.timing.poll_delay(polls_done)  # sent by an older lockbot
-        return poll_plan.next_read(self.plan(row.device_id), (now - row.sent_at).total_seconds())
+        """Seconds until the next read; None when the plan has none left before the deadline.
+
+        A lock keeps the plan it started with, as other locks settle meanwhile; only events
+        starting (or ceasing) to come first change it midway.
+        """
+        if row.sent_at is None or row.device_id is None or row.id is None or not self.timing.learn:
+            return self.timing.poll_delay(polls_done)  # (sent_at: none from an older lockbot)
+        events = self.model.events_flowing
+        planned = self._by_request.get(row.id)
+        if planned is None or planned[0] != events:
+            planned = self._by_request[row.id] = (events, self.plan(row.device_id))
+        return poll_plan.next_read(planned[1], (now - row.sent_at).total_seconds())
 
     def plan(self, device_id: str) -> tuple[float, ...]:
         key = (device_id, self.model.events_flowing)
@@ -76,10 +85,12 @@ class Pacing:
 
     def forget(self, request_id: int) -> None:
         self._pending_seen.pop(request_id, None)
+        self._by_request.pop(request_id, None)
 
     def resolved_after(self, request_id: int, event_at: datetime | None) -> datetime | None:
         """The last moment this attempt was known to be pending, as the settling write keeps it."""
         seen = self._pending_seen.pop(request_id, None)
+        self._by_request.pop(request_id, None)
         if event_at is not None:
             event_at = min(event_at, utcnow())  # Seam's clock may run ahead of ours
         moments = [t for t in (seen, event_at) if t is not None]

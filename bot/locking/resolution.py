@@ -172,9 +172,10 @@ class History:
 
     def profile(self) -> Profile | None:
         spans = [s.span for s in self.samples if s.span is not None]
-        seen = sum(1 for s in self.samples if s.span is not None and not s.assumed)
-        if seen < WARM:
+        if len(spans) < WARM:
             return None
+        # Spans only assumed (single reads) keep a profile, which then reads both edges.
+        seen = sum(1 for s in self.samples if s.span is not None and not s.assumed)
         surprised = self.surprised
         return Profile(tuple(spans), check_start=seen < FRESH or surprised, surprised=surprised)
 

@@ -177,6 +177,7 @@ class Tracker:
         values = final_values(status, error_type, error_message) | extra
         if status is LockStatus.LOCKED:
             values["resolved_after"] = self.pacing.resolved_after(request_id, event_at)
+        self.pacing.forget(request_id)
         async with self.db.writing() as session:
             result = await session.exec(
                 sa.update(LockRequest)

@@ -108,6 +108,15 @@ async def test_what_a_device_taught_survives_a_restart(
     assert min(cold) >= CADENCE_READS and later <= [LEARNED_READS], (cold, later)
 
 
+@pytest.mark.settings(LOCKBOT_POLL_LEARN="false")
+async def test_with_learning_off_every_lock_runs_the_cadence(
+    live: LiveBot, slow_lock: SeamProxy, database_url: str
+) -> None:
+    cold = reads(slow_lock, await lock(live, database_url, *FIRST_LOCKS))
+    later = reads(slow_lock, await lock(live, database_url, "front door"))
+    assert min(cold + later) >= CADENCE_READS, (cold, later)
+
+
 @pytest.mark.settings(SEAM_WEBHOOK_SECRET=SECRET)
 async def test_while_events_settle_locks_reads_are_only_a_safety_net(
     live: LiveBot, slow_lock: SeamProxy, database_url: str
