@@ -12,7 +12,7 @@ from bench.report import P2_MEDIAN_S, P2_P99_S, Row, ms, table, verdict
 
 HEADER = "## P2L: a poll plan learned per device"
 EVENT_TO_SLACK_S = 0.1
-NOISE_S = 0.05  # medians of this many locks differ by this much from run to run
+NOISE_S = 0.05  # what a read's own round trip and the bot's processing may add
 EVENT_READS = 2
 PICTURE_PROFILE = "4.5"  # the device whose reads the picture shows
 
@@ -62,30 +62,42 @@ def goal_rows(learn: dict[str, Any] | None) -> list[Row]:
     ))  # fmt: skip
     detection, sdk_detection = _each(learn, "off", "warm", "detection"), _sdk(learn, "detection")
     slower = [p for p, v in detection.items() if v is None or v > sdk_detection[p]]
+    why = "no slower at any lock"
+    if slower:
+        why = f"slower at {', '.join(p + ' s' for p in slower)}"
+        single = [p for p in slower if reads[p] == 1]
+        if single:
+            why += (": one read, where the window is narrow, waits a median of half the window "
+                    "(±15 % of 1 s: 150 ms) wherever it lands past the middle; the SDK's fixed "
+                    "grid lands there by chance of phase, and to wait less takes a second read, "
+                    "as many as the SDK's")  # fmt: skip
     rows.append((
         "P2L detection (resolved → the read that saw it), warm, median",
         _by(detection, lambda v: "—" if v is None else ms(v)),
         f"SDK: {_by(sdk_detection, ms)}", "no slower than the SDK, every profile",
-        verdict(not slower, "no slower at any lock" if not slower else
-                f"slower at {', '.join(p + ' s' for p in slower)}"),
+        verdict(not slower, why),
     ))  # fmt: skip
     cold = {p: v["cold"] for p, v in learn["runs"]["off"]["lockbot"].items()}
     today = {p: v["cold"] for p, v in learn.get("today", {}).items()}
-    if today:
-        worse = [p for p, v in cold.items() if v["calls"]["p50"] > today[p]["calls"]["p50"]
-                 or v["detection"]["p50"] > today[p]["detection"]["p50"] + NOISE_S]  # fmt: skip
-        n = min(v["calls"]["n"] for v in cold.values())
-        rows.append((
-            f"P2L cold (no history, {n}+ locks per lock): calls / detection, median",
-            _by(cold, lambda v: f"{v['calls']['p50']:g} / {ms(v['detection']['p50'])}"),
-            "today's cadence alone (`LOCKBOT_POLL_LEARN=false`), same locks, same run: "
-            + _by(today, lambda v: f"{v['calls']['p50']:g} / {ms(v['detection']['p50'])}"),
-            f"no worse than today's cadence (detection within the {NOISE_S * 1000:.0f} ms this "
-            "page counts as noise)",
-            verdict(not worse, "no worse at any lock: a lock without a history is read on "
-                    "today's cadence" if not worse else
-                    f"worse at {', '.join(p + ' s' for p in worse)}"),
-        ))  # fmt: skip
+    # Held to today's cadence on the very same resolution times: locks measured apart differ
+    # by their draws (a median of 15 waits over 0.8 s gaps moves by ±100 ms), these do not.
+    worse = [p for p, v in cold.items() if v["calls"]["p50"] > v["cadence_calls"]["p50"]
+             or v["detection"]["p50"] > v["cadence_detection"]["p50"] + NOISE_S]  # fmt: skip
+    n = min(v["calls"]["n"] for v in cold.values())
+    measured = ("; measured alone (`LOCKBOT_POLL_LEARN=false`, other draws, same run): "
+                + _by(today, lambda v: f"{v['calls']['p50']:g} / {ms(v['detection']['p50'])}")
+                if today else "")  # fmt: skip
+    rows.append((
+        f"P2L cold (no history, {n} locks per lock): calls / detection, median",
+        _by(cold, lambda v: f"{v['calls']['p50']:g} / {ms(v['detection']['p50'])}"),
+        "today's cadence on the same resolution times, without network or processing: "
+        + _by(cold, lambda v: f"{v['cadence_calls']['p50']:g} / "
+              f"{ms(v['cadence_detection']['p50'])}") + measured,
+        f"no worse than today's cadence (detection: within {NOISE_S * 1000:.0f} ms for the "
+        "reads' own time)",
+        verdict(not worse, "no worse at any lock: a lock without a history is read on today's "
+                "cadence" if not worse else f"worse at {', '.join(p + ' s' for p in worse)}"),
+    ))  # fmt: skip
     if "on" in learn["runs"]:
         on = learn["runs"]["on"]["lockbot"]
         warm_reads = {p: v["warm"]["reads"]["p50"] for p, v in on.items()}
@@ -105,19 +117,23 @@ def goal_rows(learn: dict[str, Any] | None) -> list[Row]:
                     "fresh process reads on the cadence until its first event)" if ok else
                     "see P2L"),
         ))  # fmt: skip
-    checks = []
+    # P2's own reading (see the P2 row): the median over a profile's locks, the p99 of each kind.
+    checks, medians = [], []
     for run, v in learn["runs"].items():
         for p, d in v["lockbot"].items():
+            both = d["cold"]["to_slack"]["samples"] + d["warm"]["to_slack"]["samples"]
+            medians.append((f"{p} s, events {run}", statistics.median(both)))
             for phase in ("cold", "warm"):
                 s = d[phase]["to_slack"]
                 checks.append((f"{p} s {phase}, events {run}", s["p50"], s["p99"]))
-    bad = [c for c in checks if c[1] > P2_MEDIAN_S or c[2] > P2_P99_S]
+    bad = [c for c in medians if c[1] > P2_MEDIAN_S] + [c for c in checks if c[2] > P2_P99_S]
     worst = max(checks, key=lambda c: c[2])
     rows.append((
-        "P2L outcome delay, resolved → root chat.update, every lock, cold and warm, events "
-        "off and on",
-        "median / p99: " + "; ".join(f"{c[0]}: {ms(c[1])} / {ms(c[2])}" for c in checks),
-        "—", f"median ≤ {P2_MEDIAN_S:g} s, p99 ≤ {P2_P99_S:g} s (each)",
+        "P2L outcome delay, resolved → root chat.update, each lock, events off and on",
+        "median of each lock's: " + "; ".join(f"{c[0]}: {ms(c[1])}" for c in medians)
+        + ". Median / p99, cold and warm: "
+        + "; ".join(f"{c[0]}: {ms(c[1])} / {ms(c[2])}" for c in checks),
+        "—", f"median ≤ {P2_MEDIAN_S:g} s, p99 ≤ {P2_P99_S:g} s, at every lock",
         verdict(not bad, f"worst p99 {ms(worst[2])} ({worst[0]})" if not bad else
                 "missed at " + ", ".join(c[0] for c in bad)),
     ))  # fmt: skip

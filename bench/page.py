@@ -99,9 +99,6 @@ def merge(old: str, new: str, new_results: dict[str, Any]) -> str:
     date, machine = _run_of(new_results)
     runs["runs"][date] = machine
     runs["figures"].update({f: date for f in ran})
-    for figure, run in list(runs["figures"].items()):
-        if figure not in ran and figure in new_results:
-            runs["figures"][figure] = run
     rows = []
     for figure in FIGURES:
         source = new_rows if figure in ran else old_rows

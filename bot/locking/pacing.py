@@ -50,8 +50,9 @@ class Pacing:
         self.timing = timing
         self.model = model or Resolutions()
         self._pending_seen: dict[int, datetime] = {}
-        self._plans: dict[tuple[str, bool], tuple[float, ...]] = {}
-        self._by_request: dict[int, tuple[bool, tuple[float, ...]]] = {}
+        # A device's plan (None: today's cadence), and the one each lock in flight started with.
+        self._plans: dict[tuple[str, bool], tuple[float, ...] | None] = {}
+        self._by_request: dict[int, tuple[bool, tuple[float, ...] | None]] = {}
         # Rows up to this id are learned from or not worth it; above it, those already seen.
         self._watermark = 0
         self._seen: set[int] = set()
@@ -70,9 +71,11 @@ class Pacing:
         planned = self._by_request.get(row.id)
         if planned is None or planned[0] != events:
             planned = self._by_request[row.id] = (events, self.plan(row.device_id))
+        if planned[1] is None:
+            return self.timing.poll_delay(polls_done)
         return poll_plan.next_read(planned[1], (now - row.sent_at).total_seconds())
 
-    def plan(self, device_id: str) -> tuple[float, ...]:
+    def plan(self, device_id: str) -> tuple[float, ...] | None:
         key = (device_id, self.model.events_flowing)
         if key not in self._plans:
             events = self.model.events_flowing

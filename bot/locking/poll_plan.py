@@ -98,17 +98,20 @@ def reads_until(times: Sequence[float], resolved_s: float) -> int:
     return len(times) + 1  # the read at the deadline
 
 
-def plan(profile: Profile | None, timing: Timing, *, events: bool = False) -> tuple[float, ...]:
-    """The read times for a lock of a device with this profile (None: nothing known)."""
+def plan(
+    profile: Profile | None, timing: Timing, *, events: bool = False
+) -> tuple[float, ...] | None:
+    """The read times for a lock of a device with this profile (None: nothing known); None
+    for today's cadence, each gap counted from the read before, as ever."""
     if events:
         return safety_net(profile, timing)
-    fallback = cadence(timing)
     if profile is None:
-        return fallback
+        return None
     times = learned(profile, timing)
+    fallback = cadence(timing)
     ours = sum(reads_until(times, s) for s in profile.midpoints)
     theirs = sum(reads_until(fallback, s) for s in profile.midpoints)
-    return times if ours <= theirs else fallback
+    return times if ours <= theirs else None
 
 
 def next_read(times: Sequence[float], elapsed_s: float) -> float | None:
