@@ -156,9 +156,8 @@ class RawClient:
 def signed_lock(text: str, user: str, port: int, timestamp: int | None = None) -> bytes:
     """A signed `/lock <text>` from `user`, as Slack POSTs it to /slack/events."""
     body = slash_command(text, user_id=user)
-    return http_request(
-        "/slack/events", body, signed_headers(body, SIGNING_SECRET, timestamp=timestamp), port
-    )
+    return http_request("/slack/events", body, signed_headers(body, SIGNING_SECRET,
+                                                              timestamp=timestamp), port)
 
 
 # -- the fakes, with timestamps -----------------------------------------------------------------

@@ -58,16 +58,12 @@ async def lock_and_wait(
     before = len(slack.calls_to("chat.update"))
     body = slash_command(text, user_id=USER)
     started = time.perf_counter()
-    response = await client.post(
-        "/slack/events", content=body, headers=signed_headers(body, SIGNING_SECRET)
-    )
+    response = await client.post("/slack/events", content=body,
+                                 headers=signed_headers(body, SIGNING_SECRET))
     assert response.status_code == 200 and response.text == "", response.text
     await slack.wait_for(
-        lambda c: (
-            c.method == "chat.update"
-            and expect in c.args.get("text", "")
-            and len(slack.calls_to("chat.update")) > before
-        ),
+        lambda c: c.method == "chat.update" and expect in c.args.get("text", "")
+        and len(slack.calls_to("chat.update")) > before,
         timeout=600,
     )
     return time.perf_counter() - started
@@ -85,12 +81,8 @@ async def p3(doors: int = 20, delay_s: float = 0.2, cap: int = 10) -> dict[str, 
             # The production poll cadence and deadline, not the tests' quick ones.
             defaults = Settings.model_fields
             env = bot_env(
-                url,
-                seam.url,
-                slack.api_url,
-                LOCKBOT_FANOUT_LIMIT=str(cap),
-                LOCKBOT_RATE_LIMIT="0",
-                LOCKBOT_LOCK_TIMEOUT="60",
+                url, seam.url, slack.api_url,
+                LOCKBOT_FANOUT_LIMIT=str(cap), LOCKBOT_RATE_LIMIT="0", LOCKBOT_LOCK_TIMEOUT="60",
                 LOCKBOT_POLL_FIRST=str(defaults["poll_first_s"].default),
                 LOCKBOT_POLL_BACKOFF=str(defaults["poll_backoff"].default),
                 LOCKBOT_POLL_MAX=str(defaults["poll_max_s"].default),
@@ -118,16 +110,9 @@ async def p3(doors: int = 20, delay_s: float = 0.2, cap: int = 10) -> dict[str, 
     ideal = math.ceil(doors / cap) * alone
     serial = sum(singles)
     return {
-        "doors": doors,
-        "delay_s": delay_s,
-        "cap": cap,
-        "group_s": group,
-        "one_door_s": alone,
-        "group_of_one_s": one,
-        "one_by_one_s": serial,
-        "ideal_s": ideal,
-        "vs_ideal": group / ideal,
-        "speedup": serial / group,
+        "doors": doors, "delay_s": delay_s, "cap": cap,
+        "group_s": group, "one_door_s": alone, "group_of_one_s": one, "one_by_one_s": serial,
+        "ideal_s": ideal, "vs_ideal": group / ideal, "speedup": serial / group,
         "peak_open_attempts": peak,
     }
 

@@ -42,12 +42,8 @@ async def main(acks: int, outcomes: int, user: str, database_url: str) -> None:
         async with FakeSlack("xoxb-test-token") as slack:
             # The production cadence and deadline, not the tests' quick ones.
             env = bot_env(
-                url,
-                seam.url,
-                slack.api_url,
-                LOCKBOT_POLL_FIRST="0.25",
-                LOCKBOT_POLL_MAX="1.0",
-                LOCKBOT_LOCK_TIMEOUT="60",
+                url, seam.url, slack.api_url,
+                LOCKBOT_POLL_FIRST="0.25", LOCKBOT_POLL_MAX="1.0", LOCKBOT_LOCK_TIMEOUT="60",
                 LOCKBOT_RATE_LIMIT="0",
             )
             bot = BotProcess(env, workdir)
@@ -62,10 +58,8 @@ async def main(acks: int, outcomes: int, user: str, database_url: str) -> None:
                     timings.append(time.perf_counter() - started)
                     assert response.status_code == 200
                 await asyncio.sleep(2)
-                print(
-                    f"ack of a signed /lock over {acks} sequential requests: "
-                    f"p50 {pct(timings, 0.5) * 1000:.1f} ms, p99 {pct(timings, 0.99) * 1000:.1f} ms"
-                )
+                print(f"ack of a signed /lock over {acks} sequential requests: "
+                      f"p50 {pct(timings, 0.5) * 1000:.1f} ms, p99 {pct(timings, 0.99) * 1000:.1f} ms")
 
                 seam.hold_attempts = True
                 delays, polls = [], []
@@ -74,9 +68,8 @@ async def main(acks: int, outcomes: int, user: str, database_url: str) -> None:
                     seam.calls.clear()
                     seam.attempt_ids.clear()
                     body = slash_command("front door")
-                    await client.post(
-                        "/slack/events", content=body, headers=signed_headers(body, SIGNING_SECRET)
-                    )
+                    await client.post("/slack/events", content=body,
+                                      headers=signed_headers(body, SIGNING_SECRET))
                     attempt = await seam.wait_for_attempt()
                     root = await slack.wait_for(lambda c: c.method == "chat.postMessage")
                     ts = root.response["ts"] if root.response else None
@@ -91,12 +84,10 @@ async def main(acks: int, outcomes: int, user: str, database_url: str) -> None:
                 if not delays:
                     await bot.stop()
                     return
-                print(
-                    f"attempt resolved → root edited, over {outcomes} locks resolving after "
-                    f"0.5–5 s: median {statistics.median(delays) * 1000:.0f} ms, "
-                    f"max {max(delays) * 1000:.0f} ms; polls per lock: median "
-                    f"{statistics.median(polls):.0f}, max {max(polls)}"
-                )
+                print(f"attempt resolved → root edited, over {outcomes} locks resolving after "
+                      f"0.5–5 s: median {statistics.median(delays) * 1000:.0f} ms, "
+                      f"max {max(delays) * 1000:.0f} ms; polls per lock: median "
+                      f"{statistics.median(polls):.0f}, max {max(polls)}")
             await bot.stop()
     finally:
         await seam.stop()
@@ -108,8 +99,7 @@ if __name__ == "__main__":
     parser.add_argument("--acks", type=int, default=500)
     parser.add_argument("--outcomes", type=int, default=20)
     parser.add_argument("--user", default="U1", help="U2 is denied: acks without a lock behind")
-    parser.add_argument(
-        "--database-url", default="", help="a database it may fill (default: a new SQLite file)"
-    )
+    parser.add_argument("--database-url", default="", help="a database it may fill (default: a "
+                        "new SQLite file)")
     args = parser.parse_args()
     asyncio.run(main(args.acks, args.outcomes, args.user, args.database_url))

@@ -121,7 +121,9 @@ async def _settled_rows(
             query = select(LockRequest).where(col(LockRequest.id) > after_id)
             rows = list((await s.exec(query)).all())
         updates = stack.slack.root_updates()
-        if len(rows) == count and all(r.status.final and r.message_ts in updates for r in rows):
+        if len(rows) == count and all(
+            r.status.final and r.message_ts in updates for r in rows
+        ):
             return rows
         if time.monotonic() > deadline:
             states = [(r.id, r.status.value, r.error_type) for r in rows]
@@ -286,9 +288,8 @@ def model_grid(delays: Iterable[float]) -> dict[str, Any]:
     no_slower = [key for key, by_delay in grid.items()
                  if all(by_delay[d]["detection_p50"] <= sdk[d]["detection_p50"] + 1e-9
                         for d in by_delay)]  # fmt: skip
-    few_calls = [
-        key for key, by_delay in grid.items() if "5" in by_delay and by_delay["5"]["calls_p50"] <= 6
-    ]
+    few_calls = [key for key, by_delay in grid.items()
+                 if "5" in by_delay and by_delay["5"]["calls_p50"] <= 6]
     return {
         "sdk": sdk,
         "grid": grid,

@@ -187,24 +187,18 @@ P3_VS_IDEAL, P3_SPEEDUP = 1.3, 15.0
 def _p3_rows(p3: dict[str, Any] | None) -> list[Row]:
     if not p3:
         return []
-    figure = (
-        f"P3 fan-out of a {p3['doors']}-door group, every Seam call "
-        f"+{p3['delay_s'] * 1000:.0f} ms, in-flight cap {p3['cap']}"
-    )
-    result = f"{sec(p3['group_s'])}; peak {p3['peak_open_attempts']} attempts open at the proxy"
-    baselines = (
-        f"one by one: {sec(p3['one_by_one_s'])}; ideal for the cap: "
-        f"{sec(p3['ideal_s'])} ({p3['doors']} / {p3['cap']} × one door alone, median "
-        f"{sec(p3['one_door_s'])}); a group of one door: {sec(p3['group_of_one_s'])}"
-    )
+    figure = (f"P3 fan-out of a {p3['doors']}-door group, every Seam call "
+              f"+{p3['delay_s'] * 1000:.0f} ms, in-flight cap {p3['cap']}")
+    result = (f"{sec(p3['group_s'])}; peak {p3['peak_open_attempts']} attempts open at the proxy")
+    baselines = (f"one by one: {sec(p3['one_by_one_s'])}; ideal for the cap: "
+                 f"{sec(p3['ideal_s'])} ({p3['doors']} / {p3['cap']} × one door alone, median "
+                 f"{sec(p3['one_door_s'])}); a group of one door: {sec(p3['group_of_one_s'])}")
     goal = f"≤ {P3_VS_IDEAL}× the ideal, ≥ {P3_SPEEDUP:.0f}× faster than one by one, cap never exceeded"
     checks = [
         (p3["vs_ideal"] <= P3_VS_IDEAL, f"{p3['vs_ideal']:.2f}× the ideal"),
         (p3["speedup"] >= P3_SPEEDUP, f"{p3['speedup']:.1f}× faster than one by one"),
-        (
-            p3["peak_open_attempts"] <= p3["cap"],
-            f"peak {p3['peak_open_attempts']} of a cap of {p3['cap']}",
-        ),
+        (p3["peak_open_attempts"] <= p3["cap"],
+         f"peak {p3['peak_open_attempts']} of a cap of {p3['cap']}"),
     ]
     why = "; ".join(text for _, text in checks)
     return [(figure, result, baselines, goal, verdict(all(ok for ok, _ in checks), why))]
@@ -415,13 +409,11 @@ def _cadence_section(p2: Any, plots: dict[str, str]) -> list[str]:
                   "backoff 1–2, cap 0.5–3 s) says: "
                   + (", ".join(model["meets_both"]) if model["meets_both"] else "**none**.")]  # fmt: skip
         if not model["meets_both"]:
-            lines += [
-                "With resolution times spread over a window, the median detection delay is "
-                "about half the gap between polls around that time, and the calls are about "
-                "the time divided by the gap: matching the SDK's 0.25 s median needs 0.5 s "
-                "gaps, which is ≈ 11 calls for 5 s. ≤ 6 calls means ≈ 1 s gaps, a ≈ 0.5 s "
-                "median. A cadence can only beat both where it knows when locks resolve."
-            ]
+            lines += ["With resolution times spread over a window, the median detection delay is "
+                      "about half the gap between polls around that time, and the calls are about "
+                      "the time divided by the gap: matching the SDK's 0.25 s median needs 0.5 s "
+                      "gaps, which is ≈ 11 calls for 5 s. ≤ 6 calls means ≈ 1 s gaps, a ≈ 0.5 s "
+                      "median. A cadence can only beat both where it knows when locks resolve."]
             rows = []
             for key in (model.get("fewest_calls_no_slower"), model.get("fastest_with_6_calls"),
                         p2["current"]):  # fmt: skip
@@ -430,12 +422,8 @@ def _cadence_section(p2: Any, plots: dict[str, str]) -> list[str]:
                                          for v in grid[key].values()])  # fmt: skip
             rows.append(["SDK"] + [f"{sec(v['detection_p50'])} / {v['calls_mean']:.1f}"
                                    for v in sdk.values()])  # fmt: skip
-            lines += [
-                "",
-                "Modelled median detection / mean calls: the fewest calls that is no "
-                "slower than the SDK, the fastest with ≤ 6 calls, today's, and the SDK:",
-                "",
-            ]
+            lines += ["", "Modelled median detection / mean calls: the fewest calls that is no "
+                      "slower than the SDK, the fastest with ≤ 6 calls, today's, and the SDK:", ""]
             lines += table(["cadence"] + [f"{d} s" for d in sdk], rows)
     return lines
 
@@ -480,9 +468,8 @@ def _profile_section(profile: Any) -> list[str]:
     lines += ["", "Top functions by own time:", ""]
     lines += table(["function", "self"], [[f"`{k}`", f"{v:.1f} %"] for k, v in profile["self"]])
     lines += ["", "Top functions by inclusive time (event loop and CLI frames left out):", ""]
-    lines += table(
-        ["function", "inclusive"], [[f"`{k}`", f"{v:.1f} %"] for k, v in profile["inclusive"]]
-    )
+    lines += table(["function", "inclusive"],
+                   [[f"`{k}`", f"{v:.1f} %"] for k, v in profile["inclusive"]])
     return lines
 
 
@@ -544,9 +531,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> dict[str, str]:
         axes[0].set_xticks(range(1, len(data) + 1),
                            [f"{d}s\n{who}" for d in delays for who in ("lockbot", "SDK")],
                            fontsize=7)  # fmt: skip
-        axes[0].axhline(
-            P2_MEDIAN_S * 1000, color="tab:green", ls="--", lw=1, label="P2 median goal"
-        )
+        axes[0].axhline(P2_MEDIAN_S * 1000, color="tab:green", ls="--", lw=1, label="P2 median goal")
         axes[0].axhline(P2_P99_S * 1000, color="tab:red", ls="--", lw=1, label="P2 p99 goal")
         axes[0].set_ylabel("resolved → Slack edit / SDK return (ms)")
         axes[0].set_title(f"P2: outcome delay (lockbot {p2['current']})", fontsize=9)
