@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python -m bench [--quick] [--only p1a,p1b,p2,learn,p3,p4,profile] [--docs DIR]
        .venv/bin/python -m bench --from FILE   (write the page again from a run's raw results)
---quick shrinks every figure (a few minutes instead of about ten) for trying the bench out;
+--quick shrinks every figure (a few minutes instead of about twenty) for trying the bench out;
 the numbers it writes are not the ones to publish. Every run keeps its raw results, samples
 included, in RAW (below), so the page and plots can be redone without measuring again.
+A run of some figures (--only) rewrites only their rows and sections of the page (bench/page.py).
 """
 
 from __future__ import annotations
