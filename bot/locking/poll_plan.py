@@ -1,18 +1,19 @@
 """Where the reads of an attempt go (pure): the times, counted from lock_door's answer, at which
 the tracker asks Seam how the attempt is doing.
 
-- Nothing known of the device: today's cadence (`Timing`: first read, backoff, cap).
-- A profile (`resolution.Profile`): the first read at the p10, then reads at the profile's own
-  quantiles up to its p90, no further apart than `Timing.near_gap_s` on average, so they crowd
-  where the device usually answers; then backing off to the deadline. A window narrower than
-  that gap is one read at its p90, as long as the profile is fresh; otherwise both edges are
-  read, which keeps the profile learning. After a surprise (a lock resolved before the first
-  read) the cadence's reads come first.
+- Nothing known of the device: today's cadence (`Timing`: first read, backoff, cap), which
+  `plan` gives as None, each gap counted from the read before, as it always was.
+- A profile (`resolution.Profile`): the first read at its p10, then reads evenly to its p90, no
+  further apart than `Timing.near_gap_s`, so they crowd where the device usually answers; then
+  backing off to the deadline. A window narrower than that gap is one read at its p75 and one
+  as far past its p90, once the profile is fresh; otherwise both edges are read, which keeps
+  it learning. After a surprise (locks resolved before the first read) the cadence's reads
+  come first.
 - Seam's events settling our locks: reads are a safety net, one after the tail (about the p99),
   then each gap twice the last, to the deadline.
 
-A profile is followed only where it is cheaper than the cadence on the profile's own history
-(a fleet of unlike locks is not).
+A profile is followed only where, replayed on its own history, it costs no more reads than the
+cadence (a fleet of unlike locks does not).
 """
 
 from __future__ import annotations
