@@ -237,7 +237,7 @@ def _summary(raw: Raw) -> dict[str, Any]:
 
 
 async def learned(stack: Stack, profiles: tuple[tuple[float, str], ...] = PROFILES,
-                  cold_batch: int = 5, warmup: int = 5, warm: int = 15, cold_rounds: int = 3,
+                  cold_batch: int = 5, warmup: int = 5, warm: int = 20, cold_rounds: int = 3,
                   events: tuple[bool, ...] = (False, True)) -> dict[str, Any]:  # fmt: skip
     """See the module's docstring. Every round on a fresh database and bot: per run (events
     off, on) one with the SDK beside it and `cold_rounds - 1` more cold batches; then today's

@@ -5,8 +5,8 @@ the tracker asks Seam how the attempt is doing.
   `plan` gives as None, each gap counted from the read before, as it always was.
 - A profile (`resolution.Profile`): the first read at its p10, then reads evenly to its p90, no
   further apart than `Timing.near_gap_s`, so they crowd where the device usually answers; then
-  backing off to the deadline. A window narrower than that gap is one read at its p75 and one
-  as far past its p90, once the profile is fresh; otherwise both edges are read, which keeps
+  backing off to the deadline. A window about that gap wide (`ONE_READ`) is one read at its p75
+  and one as far past its p90, once the profile is fresh; otherwise both edges are read, which keeps
   it learning. After a surprise (locks resolved before the first read) the cadence's reads
   come first.
 - Seam's events settling our locks: reads are a safety net, one after the tail (about the p99),
@@ -25,6 +25,9 @@ from bot.locking.requests import Timing
 from bot.locking.resolution import Profile
 
 MIN_GAP_S = 0.05  # two planned reads closer than this are one
+# One read is enough for a window up to this many near gaps wide: a profile is wider than the
+# device's window by about its brackets' width, since each counts as an even chance over itself.
+ONE_READ = 1.25
 
 
 def cadence(timing: Timing, until_s: float | None = None) -> tuple[float, ...]:
@@ -65,7 +68,7 @@ def learned(profile: Profile, timing: Timing) -> tuple[float, ...]:
     gaps = max(1, math.ceil(spread / timing.near_gap_s))
     window = [profile.low + spread * k / gaps for k in range(gaps + 1)]
     spacing = spread / gaps if spread > 0 else timing.near_gap_s
-    if gaps == 1 and not profile.check_start:
+    if spread <= ONE_READ * timing.near_gap_s and not profile.check_start:
         # One read finds a narrow window's answer as soon as two would, anywhere past its
         # middle (the median wait is half the window either way); at the p75 it stays inside
         # a profile a little wider than the truth, and the late quarter gets a second read
