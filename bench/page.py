@@ -60,7 +60,7 @@ def _run_of(results: dict[str, Any]) -> tuple[str, str]:
     if "load_at_end" in m:
         load += " at the start, " + " / ".join(map(str, m["load_at_end"])) + " at the end"
     return m["date"], (f"{m['cpu']}, {m['cores']} cores; Python {m['python']}; {m['os']}; load "
-                       f"average {load}; it took {results.get('elapsed_s', 0) / 60:.0f} minutes")  # fmt: skip
+                       f"average {load}; it took {results.get('elapsed_s', 0) / 60:.0f} minutes.")  # fmt: skip
 
 
 def _split(page: str) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
@@ -112,6 +112,8 @@ def merge(old: str, new: str, new_results: dict[str, Any]) -> str:
             body = [line for line in body if not line.startswith(RUN_NOTE)]
             while body and not body[0].strip():
                 body = body[1:]
+            while body and not body[-1].strip():
+                body = body[:-1]
             when = runs["figures"].get(figure, date)
             sections += ["", header, "", f"{RUN_NOTE}{when}.*", "", *body]
     used = sorted(set(runs["figures"].values()))
@@ -138,6 +140,14 @@ def merge(old: str, new: str, new_results: dict[str, Any]) -> str:
     return "\n".join(head + sections) + "\n"
 
 
+def _without_samples(value: Any) -> Any:
+    """What results.json keeps: no samples, no model grid, no read times of each lock."""
+    if isinstance(value, dict):
+        return {k: _without_samples(v) for k, v in value.items()
+                if k not in ("samples", "grid", "schedule")}  # fmt: skip
+    return value
+
+
 def write(results: dict[str, Any], docs: Path, with_plots: bool = True) -> Path:
     """docs/benchmarks.md (merged when the run has only some figures), its plots, and
     docs/benchmarks/results.json."""
@@ -152,7 +162,18 @@ def write(results: dict[str, Any], docs: Path, with_plots: bool = True) -> Path:
         text = merge(page.read_text(), text, results)
         if saved.exists():
             old = json.loads(saved.read_text())
-            results = old | {k: v for k, v in results.items() if k in FIGURES}
+            ran = [k for k in FIGURES if k in results]
+            # The machine and date of the run each figure came from.
+            runs = old.get("runs") or {
+                old["machine"]["date"]: {
+                    "machine": old["machine"],
+                    "figures": [f for f in FIGURES if f in old],
+                }
+            }
+            for run in runs.values():
+                run["figures"] = [f for f in run["figures"] if f not in ran]
+            runs[results["machine"]["date"]] = {"machine": results["machine"], "figures": ran}
+            results = old | {k: results[k] for k in ran} | {"runs": runs}
     page.write_text(text)
-    saved.write_text(json.dumps(report.without_samples(results), indent=1) + "\n")
+    saved.write_text(json.dumps(_without_samples(results), indent=1) + "\n")
     return page
