@@ -17,7 +17,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.locking import poll_plan
+from bot.locking.poll_plan import next_read
+from bot.locking.poll_plan import plan as plan_reads
 from bot.locking.requests import Timing
 from bot.locking.resolution import WINDOW, Bracket, Resolutions
 from bot.models import LockRequest, LockStatus, utcnow
@@ -73,14 +74,14 @@ class Pacing:
             planned = self._by_request[row.id] = (events, self.plan(row.device_id))
         if planned[1] is None:
             return self.timing.poll_delay(polls_done)
-        return poll_plan.next_read(planned[1], (now - row.sent_at).total_seconds())
+        return next_read(planned[1], (now - row.sent_at).total_seconds())
 
     def plan(self, device_id: str) -> tuple[float, ...] | None:
         key = (device_id, self.model.events_flowing)
         if key not in self._plans:
             events = self.model.events_flowing
             profile = self.model.profile(device_id)
-            self._plans[key] = poll_plan.plan(profile, self.timing, events=events)
+            self._plans[key] = plan_reads(profile, self.timing, events=events)
         return self._plans[key]
 
     def seen_pending(self, request_id: int) -> None:
