@@ -34,7 +34,7 @@ lint: $(INSTALLED)
 
 install: $(INSTALLED)
 
-bench: $(BENCH_INSTALLED) $(FAKE_SEAM_INSTALLED)  ## every benchmark on loopback → docs/benchmarks.md and docs/benchmarks/*.png (about 10 min)
+bench: $(BENCH_INSTALLED) $(FAKE_SEAM_INSTALLED)  ## every benchmark on loopback → docs/benchmarks.md and docs/benchmarks/*.png (about 20 min)
 	$(BIN)/python -m bench
 
 $(BENCH_INSTALLED): $(INSTALLED) $(BENCH_LOCK)

@@ -1,10 +1,11 @@
 """Every benchmark, then docs/benchmarks.md and docs/benchmarks/*.png: `make bench`.
 
-Usage: .venv/bin/python -m bench [--quick] [--only p1a,p1b,p2,p4,profile] [--docs DIR]
+Usage: .venv/bin/python -m bench [--quick] [--only p1a,p1b,p2,learn,p3,p4,profile] [--docs DIR]
        .venv/bin/python -m bench --from FILE   (write the page again from a run's raw results)
---quick shrinks every figure (a few minutes instead of about ten) for trying the bench out;
+--quick shrinks every figure (a few minutes instead of about twenty) for trying the bench out;
 the numbers it writes are not the ones to publish. Every run keeps its raw results, samples
 included, in RAW (below), so the page and plots can be redone without measuring again.
+A run of some figures (--only) rewrites only their rows and sections of the page (bench/page.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import ack, fanout, footprint, outcome, profile, report
+from bench import ack, fanout, footprint, learning, outcome, page, profile
 from bench.common import machine, stack, step
 
-FIGURES = ("p1a", "p1b", "p2", "p3", "p4", "profile")
+FIGURES = page.FIGURES
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RAW = Path(tempfile.gettempdir()) / "lockbot-bench-results.json"
 
@@ -46,6 +47,10 @@ async def run(only: set[str], quick: bool) -> dict[str, Any]:
                     rounds_current=1 if quick else 3,
                     rounds_other=1 if quick else 2,
                 )
+        if "learn" in only:
+            with step("P2 with the poll plan learned per device: cold, warm, events off and on"):
+                sizes = {"cold_batch": 3, "warmup": 5, "warm": 5} if quick else {}
+                results["learn"] = await learning.learned(s, **sizes)
         if "p3" in only:
             with step("P3 group fan-out"):
                 # Its own stack: the delay proxy slows every Seam call, which the others must not
@@ -80,8 +85,8 @@ def main() -> None:
         results = asyncio.run(run(only, args.quick))
         RAW.write_text(json.dumps(results))
         print(f"raw results in {RAW}", file=sys.stderr)
-    page = report.write(results, args.docs)
-    print(f"wrote {page} and {args.docs / 'benchmarks'}/", file=sys.stderr)
+    written = page.write(results, args.docs)
+    print(f"wrote {written} and {args.docs / 'benchmarks'}/", file=sys.stderr)
 
 
 if __name__ == "__main__":

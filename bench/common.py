@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import os
 import platform
@@ -18,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,15 +174,20 @@ class AttemptTrace:
     resolved_at: float | None = None  # when the proxy told the fake it succeeded
     detected_at: float | None = None  # the first read that saw it succeed
     calls: int = 1  # lock_door, then every /action_attempts/get of it
+    device_id: str | None = None
+    reads_at: list[float] = field(default_factory=list)  # each /action_attempts/get of it
 
 
 class DelayProxy(SeamProxy):
-    """SeamProxy that holds each new attempt pending and resolves it after `resolve_after()` s."""
+    """SeamProxy that holds each new attempt pending and resolves it after `resolve_after()` s
+    (or its device's own, `by_device`), then calls `on_resolved` with its trace."""
 
     def __init__(self, upstream: str) -> None:
         super().__init__(upstream)
         self.hold_attempts = True
         self.resolve_after: Callable[[], float] | None = None
+        self.by_device: dict[str, Callable[[], float]] = {}
+        self.on_resolved: Callable[[AttemptTrace], Awaitable[None]] | None = None
         self.traces: dict[str, AttemptTrace] = {}
         self._timers: set[asyncio.Task[None]] = set()
 
@@ -200,14 +206,17 @@ class DelayProxy(SeamProxy):
         attempt_id = str(attempt.get("action_attempt_id"))
         if call.path == "/locks/lock_door":
             trace = self.traces[attempt_id] = AttemptTrace(attempt_id, now)
-            if self.resolve_after is not None:
-                trace.resolve_after_s = self.resolve_after()
+            trace.device_id = json.loads(await request.read() or b"{}").get("device_id")
+            planned = self.by_device.get(str(trace.device_id), self.resolve_after)
+            if planned is not None:
+                trace.resolve_after_s = planned()
                 timer = asyncio.get_running_loop().create_task(self._resolve_later(trace))
                 self._timers.add(timer)
                 timer.add_done_callback(self._timers.discard)
         elif call.path == "/action_attempts/get" and attempt_id in self.traces:
             trace = self.traces[attempt_id]
             trace.calls += 1
+            trace.reads_at.append(now)
             if attempt.get("status") == "success" and trace.detected_at is None:
                 trace.detected_at = now
         return response
@@ -217,6 +226,8 @@ class DelayProxy(SeamProxy):
         await asyncio.sleep(max(0.0, trace.locked_at + trace.resolve_after_s - time.perf_counter()))
         trace.resolved_at = time.perf_counter()
         await self.resolve(trace.attempt_id, "success")
+        if self.on_resolved is not None:
+            await self.on_resolved(trace)
 
 
 class StampedSlack(FakeSlack):

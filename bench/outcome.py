@@ -54,8 +54,11 @@ class Cadence:
         return f"{self.first_s:g} / {self.backoff:g} / {self.max_s:g}"
 
     def env(self) -> dict[str, str]:
+        # The cadence alone: the learned plan (bench/learning.py) would take over as the one
+        # bench lock built a history.
         return {"LOCKBOT_POLL_FIRST": str(self.first_s),
-                "LOCKBOT_POLL_BACKOFF": str(self.backoff), "LOCKBOT_POLL_MAX": str(self.max_s)}  # fmt: skip
+                "LOCKBOT_POLL_BACKOFF": str(self.backoff), "LOCKBOT_POLL_MAX": str(self.max_s),
+                "LOCKBOT_POLL_LEARN": "false"}  # fmt: skip
 
     def poll_times(self, until_s: float) -> list[float]:
         """When the polls come, counted from lock_door's answer (bot.locking.Timing)."""
@@ -85,13 +88,13 @@ ALTERNATIVES = (
 SDK_AS_CADENCE = Cadence(SDK_POLLING_S, 1.0, SDK_POLLING_S)
 
 
-def sdk_lock(endpoint: str, stagger_s: float) -> tuple[str, float]:
+def sdk_lock(endpoint: str, stagger_s: float, device_id: str = AUGUST_2) -> tuple[str, float]:
     """Lock through the official SDK and wait as it does; (attempt id, when it returned)."""
     time.sleep(stagger_s)
     seam = Seam(api_key=API_KEY, endpoint=endpoint)
     try:
         attempt = seam.locks.lock_door(
-            device_id=AUGUST_2,
+            device_id=device_id,
             wait_for_action_attempt={"timeout": 60.0, "polling_interval": SDK_POLLING_S},
         )
         return str(attempt.action_attempt_id), time.perf_counter()

@@ -238,8 +238,17 @@ def table(header: list[str], rows: list[list[str]] | list[Row]) -> Iterator[str]
         yield "| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |"
 
 
-def markdown(results: dict[str, Any], plots: dict[str, str] | None = None) -> str:
+def markdown(
+    results: dict[str, Any],
+    plots: dict[str, str] | None = None,
+    extra_rows: list[Row] | None = None,
+    extra_sections: list[str] | None = None,
+) -> str:
+    """The page; `extra_rows` go after P2's goals, `extra_sections` after Poll cadence."""
     plots = plots or {}
+    rows = goal_rows(results)
+    after_p2 = max((i + 1 for i, row in enumerate(rows) if row[0].startswith("P2")), default=0)
+    rows[after_p2:after_p2] = extra_rows or []
     m = results["machine"]
     lines = [
         "# Benchmarks",
@@ -262,10 +271,11 @@ def markdown(results: dict[str, Any], plots: dict[str, str] | None = None) -> st
         "",
     ]
     lines += table(["figure", "result", "baselines in the same run", "goal", "met or missed"],
-                   goal_rows(results))  # fmt: skip
+                   rows)  # fmt: skip
     lines += _p1_section(results.get("p1a"), results.get("p1b"), plots)
     lines += _p2_section(results.get("p2"), plots)
     lines += _cadence_section(results.get("p2"), plots)
+    lines += extra_sections or []
     lines += _p4_section(results.get("p4"), plots)
     lines += _profile_section(results.get("profile"))
     return "\n".join(lines) + "\n"
@@ -308,7 +318,8 @@ def _p2_section(p2: Any, plots: dict[str, str]) -> list[str]:
              "The proxy holds each attempt pending and resolves it after the delay, jittered "
              "uniformly by ±0.5 s (±half the delay when shorter) so every poll phase is met. "
              "Lockbot locks run on the current cadence "
-             f"({p2['current']}: first poll / backoff / cap, seconds); the SDK "
+             f"({p2['current']}: first poll / backoff / cap, seconds; the cadence alone, "
+             "`LOCKBOT_POLL_LEARN=false`: see P2L for the plan learned per lock); the SDK "
              "(`Seam(...).locks.lock_door(wait_for_action_attempt={\"polling_interval\": 0.5, "
              "...})`, its fixed default interval) runs beside it on another lock. *Detection*: "
              "resolved → the first read that saw success, at the proxy. *To Slack*: resolved → "

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     poll_first_s: float = Field(0.25, gt=0, validation_alias="LOCKBOT_POLL_FIRST")
     poll_backoff: float = Field(1.5, ge=1, validation_alias="LOCKBOT_POLL_BACKOFF")
     poll_max_s: float = Field(0.8, gt=0, validation_alias="LOCKBOT_POLL_MAX")
+    # Reads placed where each lock's recent locks answered (bot/locking/poll_plan.py); off: the
+    # cadence above for every lock, as for one without a history.
+    poll_learn: bool = Field(True, validation_alias="LOCKBOT_POLL_LEARN")
     rate_limit: int = Field(20, ge=0, validation_alias="LOCKBOT_RATE_LIMIT")  # per user a minute
     # How long a replica's claim on its pending requests lasts without renewal: a killed
     # replica's requests are taken over within this plus a third of it (bot/locking/lease.py).

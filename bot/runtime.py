@@ -23,6 +23,7 @@ from bot.events import Attempts, EventRelay, NoiseControl, Router, Teller, Unexp
 from bot.leadership import leadership_for
 from bot.locking import LockService, Timing
 from bot.locking.lease import Lease
+from bot.locking.pacing import REFRESH_S
 from bot.locking.recovery import Recovery
 from bot.ports import GroupDirectory, Notifier
 from bot.schedule_runner import ScheduleRunner
@@ -54,6 +55,7 @@ def timing(settings: Settings) -> Timing:
         poll_first_s=settings.poll_first_s,
         poll_backoff=settings.poll_backoff,
         poll_max_s=settings.poll_max_s,
+        learn=settings.poll_learn,
     )
 
 
@@ -96,10 +98,15 @@ class Runtime:
 
     async def start(self) -> None:
         self.keep_leases()
+        # When each device answers, from the table: before the first read is planned.
+        pacing = self.service.tracker.pacing
+        await pacing.load()
         await self.recovery.take_over()
         lease = self.service.lease
         self.scheduler.every(lease.renew_every_s, "take-over", self.recovery.take_over)
         self.scheduler.every(SWEEP_EVERY_S, "sweep", self.recovery.sweep)
+        # What other replicas (and `lockbot lock`) learned meanwhile.
+        self.scheduler.every(REFRESH_S, "poll-plan", pacing.refresh)
 
     async def close(self) -> None:
         await self.service.drain(SHUTDOWN_GRACE_S)

@@ -4,6 +4,7 @@ its own poll gets there at the same moment."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import col, select
@@ -23,6 +24,8 @@ class LockSettler(Protocol):
         status: LockStatus,
         error_type: str | None = ...,
         error_message: str | None = ...,
+        *,
+        event_at: datetime | None = ...,
         **extra: Any,
     ) -> LockRequest | None: ...
 
@@ -50,7 +53,10 @@ class Attempts:
         for request_id in request_ids:
             assert request_id is not None
             if event.event_type == LOCK_SUCCEEDED:
-                row = await self.locks.settle(request_id, LockStatus.LOCKED)
+                # The event's time is when the lock answered, which the poll plan learns from.
+                row = await self.locks.settle(
+                    request_id, LockStatus.LOCKED, event_at=event.occurred_at
+                )
             elif not event.error_type:
                 # A polled failure comes without its error (the SDK's event class drops it);
                 # one read of the attempt has it, and that read settles the request itself.
@@ -63,6 +69,7 @@ class Attempts:
                     LockStatus.FAILED,
                     event.error_type or "unknown_error",
                     event.error_message or "Seam reported an error without details",
+                    event_at=event.occurred_at,
                 )
             # None: the poll (or the sweeper) wrote the outcome first and has told it.
             settled = settled or row is not None

@@ -27,6 +27,10 @@ class Timing:
     poll_first_s: float = 0.25
     poll_backoff: float = 1.5
     poll_max_s: float = 0.8
+    # Reads where a device's history says it answers come at most this far apart on average:
+    # the SDK reads every 0.5 s, so the answer is seen no later than it would be there.
+    near_gap_s: float = 0.4
+    learn: bool = True  # False: every lock on the cadence, whatever its device's history
 
     def poll_delay(self, polls_done: int) -> float:
         return min(self.poll_first_s * self.poll_backoff**polls_done, self.poll_max_s)

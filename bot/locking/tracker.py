@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from bot import metrics
 from bot.db import Database
+from bot.locking.pacing import Pacing
 from bot.locking.requests import Timing, final_values, same_place
 from bot.logs import bind_request
 from bot.models import LockRequest, LockStatus, utcnow
@@ -50,6 +51,8 @@ class Tracker:
         self.notifier = notifier
         self.jobs = jobs
         self.timing = timing
+        # When to read each attempt, learned from every lock this process settles.
+        self.pacing = Pacing(db, timing)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._settled: dict[int, asyncio.Event] = {}
 
@@ -96,7 +99,7 @@ class Tracker:
             if ref is not None:
                 row = await self.update(request_id, message_channel=ref.channel, message_ts=ref.ts)
         if row.action_attempt_id is not None:
-            self.track(request_id, 0)
+            self.track(request_id, 0, self._next_read(row, 0))
             return
         assert row.device_id is not None
         try:
@@ -105,11 +108,11 @@ class Tracker:
             code = "seam_no_answer" if error.maybe_sent else error.code
             await self.settle(request_id, LockStatus.FAILED, code, error.message)
             return
-        row = await self.update(request_id, action_attempt_id=attempt.id)
+        row = await self.update(request_id, action_attempt_id=attempt.id, sent_at=utcnow())
         if not await self._settle_from(request_id, attempt):
             if row.batch_id is None:
                 await self.notify(self.notifier.progress(row, Progress.SENT))
-            self.track(request_id, 0)
+            self.track(request_id, 0, self._next_read(row, 0))
 
     async def _lock_door(self, device_id: str) -> Attempt:
         """lock_door acts, so it is repeated only when Seam said it did nothing: a 429."""
@@ -127,6 +130,7 @@ class Tracker:
     async def poll(self, request_id: int, polls_done: int) -> None:
         row = await self.load(request_id)
         if row is None or row.status.final or row.action_attempt_id is None:
+            self.pacing.forget(request_id)
             return
         bind_request(row.request_id)
         wait_at_least = 0.0
@@ -144,6 +148,7 @@ class Tracker:
             log.info("poll %d: attempt %s is %s", polls_done + 1, attempt.id, attempt.status)
             if await self._settle_from(request_id, attempt):
                 return
+            self.pacing.seen_pending(request_id)
         deadline = row.deadline_at or row.created_at + timedelta(seconds=self.timing.timeout_s)
         left = (deadline - utcnow()).total_seconds()
         if left <= 0:
@@ -153,7 +158,7 @@ class Tracker:
                 reason += f"; the last check of Seam failed: {fresh.error_message}"
             await self.settle(request_id, LockStatus.TIMED_OUT, "timed_out", reason)
             return
-        delay = max(self.timing.poll_delay(polls_done + 1), wait_at_least)
+        delay = max(self._next_read(row, polls_done + 1), wait_at_least)
         self.track(request_id, polls_done + 1, min(delay, left))
 
     async def settle(
@@ -162,11 +167,17 @@ class Tracker:
         status: LockStatus,
         error_type: str | None = None,
         error_message: str | None = None,
+        *,
+        event_at: datetime | None = None,
         **extra: Any,
     ) -> LockRequest | None:
-        """Write the final state once; only the caller that wrote it tells anyone."""
+        """Write the final state once; only the caller that wrote it tells anyone. `event_at`:
+        the time of the Seam event that told of the outcome, when one did."""
         self.jobs.cancel(poll_key(request_id))
         values = final_values(status, error_type, error_message) | extra
+        if status is LockStatus.LOCKED:
+            values["resolved_after"] = self.pacing.resolved_after(request_id, event_at)
+        self.pacing.forget(request_id)
         async with self.db.writing() as session:
             result = await session.exec(
                 sa.update(LockRequest)
@@ -179,6 +190,7 @@ class Tracker:
                 return None
         row = await self.load(request_id)
         assert row is not None
+        self.pacing.learn(row, by_event=event_at is not None)
         self._settled_now(row)
         await self.notify(self.notifier.finished(row))
         if row.joined_id is None:
@@ -280,7 +292,7 @@ class Tracker:
         """Give one joined request its leader's outcome, told in the leader's thread (or, for
         a group's door, in the group's thread)."""
         assert follower.id is not None
-        where = {}
+        where: dict[str, Any] = {}
         if follower.batch_id is None and same_place(follower, leader):
             where = {"message_channel": leader.message_channel, "message_ts": leader.message_ts}
         return await self.settle(
@@ -302,6 +314,15 @@ class Tracker:
             )
             return True
         return False
+
+    def _next_read(self, row: LockRequest, polls_done: int) -> float:
+        """Seconds to the next read of this attempt: the plan's, else at the deadline."""
+        now = utcnow()
+        planned = self.pacing.next_delay(row, polls_done, now)
+        if planned is not None:
+            return planned
+        deadline = row.deadline_at or row.created_at + timedelta(seconds=self.timing.timeout_s)
+        return max(0.0, (deadline - now).total_seconds())
 
     def track(self, request_id: int, polls_done: int, delay_s: float | None = None) -> None:
         delay = self.timing.poll_delay(polls_done) if delay_s is None else delay_s

@@ -148,4 +148,9 @@ class LockRequest(CarriedOut, table=True):
     )
     error_type: str | None = Field(default=None, max_length=64)
     error_message: str | None = Field(default=None, max_length=500)
+    # When lock_door answered, and the last moment the attempt was known to be pending (a read
+    # that said so, or the time of the event that ended it): with finished_at, they bracket when
+    # the device answered, which bot/locking/resolution.py learns from.
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench import ack, fanout, footprint, outcome, profile, report
+from bench import ack, fanout, footprint, learning, outcome, page, profile
 from bench.common import machine, stack
 from tests.conftest import PG_URL
-from tests.fakes.seam_server import FakeSeamServer
+from tests.fakes.seam_server import AUGUST_1, FakeSeamServer
 
 # The floor, a default Bolt app, and lockbot's longest ack path (the others differ only in setup).
 SMOKE_TARGETS = tuple(t for t in ack.TARGETS if t.key in ("raw", "bolt", "lockbot_joined"))
@@ -37,6 +37,9 @@ async def test_every_figure_in_miniature(fake_seam: FakeSeamServer) -> None:
             s, cadences=(outcome.CURRENT,), delays=(0.5,), per_batch=2, rounds_current=1
         )
         p4 = await footprint.p4(s, commands=30, starts=1, idle_s=0.2)
+        learn = await learning.learned(
+            s, profiles=((0.4, AUGUST_1),), cold_batch=2, warmup=1, warm=2, cold_rounds=1
+        )
 
     assert set(p1a) == {t.key for t in SMOKE_TARGETS}
     for result in p1a.values():
@@ -61,14 +64,45 @@ async def test_every_figure_in_miniature(fake_seam: FakeSeamServer) -> None:
     assert p3["peak_open_attempts"] == 2, "two doors at a time, and no more"
     assert 0 < p3["one_door_s"] < p3["group_s"] < p3["one_by_one_s"]
 
+    off, on = learn["runs"]["off"]["lockbot"]["0.4"], learn["runs"]["on"]["lockbot"]["0.4"]
+    assert off["cold"]["calls"]["n"] == 2 and off["warm"]["calls"]["n"] == 2
+    assert min(off["cold"]["calls"]["samples"]) >= 2 and off["warm"]["detection"]["min"] > 0
+    assert learn["today"]["0.4"]["cold"]["calls"]["n"] == 2
+    assert learn["runs"]["off"]["sdk"]["0.4"]["calls"]["min"] >= 2
+    assert on["warm"]["from_event"]["n"] == 2  # the proxy sent Seam's webhook, and it settled
+
     results = {"machine": machine(), "p1a": p1a, "p1b": {"skipped": "smoke test"}, "p2": p2,
-               "p3": p3, "p4": p4, "profile": {"skipped": "smoke test"}}  # fmt: skip
-    page = report.markdown(results)
+               "learn": learn, "p3": p3, "p4": p4, "profile": {"skipped": "smoke test"}}  # fmt: skip
+    written = page.markdown(results)
     # (P2b's calls row needs the 5 s delay, which is too slow for a smoke test.)
     for figure in ("P1a ack latency", "P1b ack throughput", "P2 outcome delay", "P2b detection",
-                   "P3 fan-out", "P4 RSS idle", "P4 RSS growth", "P4 process start"):  # fmt: skip
-        assert f"| {figure}" in page, figure
-    assert "**met**" in page or "**missed**" in page
+                   "P2L Seam calls per lock", "P2L cold", "P2L with Seam's events on",
+                   "P2L outcome delay", "P3 fan-out", "P4 RSS idle", "P4 RSS growth",
+                   "P4 process start"):  # fmt: skip
+        assert f"| {figure}" in written, figure
+    assert "**met**" in written or "**missed**" in written
+    assert "## P2L: a poll plan learned per device" in written
+
+
+def test_a_run_of_some_figures_keeps_the_rest_of_the_page() -> None:
+    old = page.markdown({"machine": machine() | {"date": "2026-01-01 00:00 UTC"},
+                         "p4": {"rss_idle_mb": 100.0, "rss_after_mb": 101.0, "commands": 10,
+                                "rss_after_second_round_mb": 101.0, "growth_mb": 1.0,
+                                "growth_second_round_mb": 0.0, "ready_s": [1.0],
+                                "ready_median_s": 1.0, "ready_max_s": 1.0, "trace": []}})  # fmt: skip
+    new_run = {"machine": machine() | {"date": "2026-02-02 00:00 UTC"},
+               "p3": {"doors": 4, "delay_s": 0.05, "cap": 2, "group_s": 1.0,
+                      "peak_open_attempts": 2, "one_by_one_s": 4.0, "ideal_s": 0.9,
+                      "one_door_s": 0.45, "group_of_one_s": 0.5, "vs_ideal": 1.1,
+                      "speedup": 4.0}}  # fmt: skip
+    merged = page.merge(old, page.markdown(new_run), new_run)
+    assert "| P4 RSS idle (after start-up) | 100 MB |" in merged  # kept from the old run
+    assert "| P3 fan-out of a 4-door group" in merged  # from the new one
+    assert "## P4 footprint\n\n*Run of 2026-01-01 00:00 UTC.*" in merged
+    assert "- **2026-02-02 00:00 UTC** (p3)" in merged
+    # And again: the page says where each figure came from, for the next merge.
+    again = page.merge(merged, page.markdown(new_run), new_run)
+    assert again == merged
 
 
 def test_wrk_output_is_read() -> None:

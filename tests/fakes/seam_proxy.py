@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,12 @@ class SeamProxy:
         self.calls: list[ProxiedCall] = []
         self.faults: list[Fault] = []
         self.hold_attempts = False
+        # Held attempts succeed this many seconds after lock_door answered, as a lock that
+        # takes its time would (None: they wait for the test's `resolve`).
+        self.finish_after_s: float | None = None
+        self._finishing: set[asyncio.Task[None]] = set()
+        # Called with the attempt id once it has succeeded (a test sends Seam's event there).
+        self.on_finish: list[Callable[[str], Awaitable[None]]] = []
         self.attempt_ids: list[str] = []
         self.delay_s = 0.0  # added to every call, as a slow network or a slow Seam would
         # device ID → (error type, message) its lock attempts end with.
@@ -75,6 +82,8 @@ class SeamProxy:
         return self
 
     async def stop(self) -> None:
+        for task in self._finishing:
+            task.cancel()
         for gate in self.gates.values():
             gate.release()  # a held call must not keep the server from stopping
         if self._runner is not None:
@@ -123,6 +132,19 @@ class SeamProxy:
                 return self.attempt_ids[-1]
             await asyncio.sleep(0.01)
         raise AssertionError(f"no lock_door reached Seam; calls: {self.calls}")
+
+    def reads_of(self, attempt_id: str) -> int:
+        """How many times the attempt was read (/action_attempts/get answered)."""
+        return sum(
+            1 for c in self.calls_to("/action_attempts/get")
+            if (c.body.get("action_attempt") or {}).get("action_attempt_id") == attempt_id
+        )  # fmt: skip
+
+    async def _finish_later(self, attempt_id: str, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        await self.resolve(attempt_id, "success")
+        for callback in self.on_finish:
+            await callback(attempt_id)
 
     def _take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
@@ -182,6 +204,12 @@ class SeamProxy:
             elif self.hold_attempts:
                 await self.resolve(attempt_id, "pending")
                 body["action_attempt"].update(status="pending", result=None, error=None)
+                if self.finish_after_s is not None:
+                    task = asyncio.get_running_loop().create_task(
+                        self._finish_later(attempt_id, self.finish_after_s)
+                    )
+                    self._finishing.add(task)
+                    task.add_done_callback(self._finishing.discard)
         if path == "/action_attempts/get" and upstream.status_code == 200:
             attempt = body.get("action_attempt") or {}
             if attempt.get("status") in ("success", "error"):
