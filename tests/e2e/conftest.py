@@ -24,7 +24,7 @@ from bot.models import LockRequest, LockStatus
 from bot.runtime import Bot
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import API_KEY, AUGUST_1, AUGUST_2, SCHLAGE, FakeSeamServer
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import TEST_APP_TOKEN, FakeSlack
 from tests.support.bot_process import BotProcess
 from tests.support.slack_requests import block_action, signed_headers, slash_command
 
@@ -142,6 +142,20 @@ class LiveBot:
     async def close(self) -> None:
         await self.http.aclose()
         await self.bot.stop()
+
+
+@pytest.fixture
+async def socket_bot(database_url: str, seam: SeamProxy, slack: FakeSlack) -> AsyncIterator[Bot]:
+    """The bot in Socket Mode (SLACK_APP_TOKEN set, no --http), connected to the fake Slack."""
+    await seed_doors(database_url)
+    settings = bot_settings(database_url, seam.url, slack.api_url, SLACK_APP_TOKEN=TEST_APP_TOKEN)
+    bot = Bot(settings, http=False, port=0)
+    try:
+        await bot.start()
+        await slack.wait_connected()
+        yield bot
+    finally:
+        await bot.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,10 +23,8 @@ from tests.e2e.conftest import (
     SIGNING_SECRET,
     LiveBot,
     assert_all_final,
-    bot_settings,
     lock_rows,
     quiet,
-    seed_doors,
 )
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.fakes.seam_proxy import SeamProxy
@@ -272,21 +269,6 @@ async def test_an_admin_sees_what_needs_attention(
     assert "❌ *Front Door* failed (`device_offline`)" in text and "asked by <@U1>" in text
     await open_home(live, "U1")
     assert "Needs attention" not in words(await home(slack, "U1"))
-
-
-@pytest.fixture
-async def socket_bot(database_url: str, seam: SeamProxy, slack: FakeSlack) -> AsyncIterator[Bot]:
-    await seed_doors(database_url)
-    settings = bot_settings(
-        database_url, seam.url, slack.api_url, SLACK_APP_TOKEN="xapp-test-token"
-    )
-    bot = Bot(settings, http=False, port=0)
-    try:
-        await bot.start()
-        await slack.wait_connected()
-        yield bot
-    finally:
-        await bot.stop()
 
 
 async def test_opening_home_over_the_socket_publishes_it(socket_bot: Bot, slack: FakeSlack) -> None:

@@ -21,7 +21,6 @@ from bot.slack.modal_views import (
 from bot.slack.words.modals import PICK_DAYS
 from tests.e2e.conftest import SIGNING_SECRET, LiveBot, assert_all_final, lock_rows, quiet
 from tests.e2e.test_schedules import admin, say, schedules
-from tests.e2e.test_socket_mode import socket_bot  # noqa: F401  (a fixture, used by name)
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.support.slack_requests import (

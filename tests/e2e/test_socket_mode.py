@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from bot.models import LockStatus
 from bot.runtime import Bot, StartupError
-from tests.e2e.conftest import ALERTS, bot_settings, lock_rows, seed_doors
+from tests.e2e.conftest import ALERTS, bot_settings, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import APP_ID, FakeSlack
+from tests.fakes.slack_api import TEST_APP_TOKEN as APP_TOKEN
 from tests.support.slack_requests import block_actions_payload
-
-APP_TOKEN = "xapp-test-token"
-
-
-@pytest.fixture
-async def socket_bot(database_url: str, seam: SeamProxy, slack: FakeSlack) -> AsyncIterator[Bot]:
-    """The bot in Socket Mode (SLACK_APP_TOKEN set, no --http), connected to the fake Slack."""
-    await seed_doors(database_url)
-    settings = bot_settings(database_url, seam.url, slack.api_url, SLACK_APP_TOKEN=APP_TOKEN)
-    bot = Bot(settings, http=False, port=0)
-    try:
-        await bot.start()
-        await slack.wait_connected()
-        yield bot
-    finally:
-        await bot.stop()
 
 
 async def test_the_bot_connects_with_its_app_token(socket_bot: Bot, slack: FakeSlack) -> None:
