@@ -33,8 +33,10 @@ FIRST_LOCKS = ["front door", *(name.lower() for name in SIDE_DOORS)]
 # The tests' cadence (first 0.05 s, ×1.5, at most 0.3 s) reads at 0.05, 0.13, 0.24, 0.41, 0.66,
 # 0.96 and 1.26 s: seven reads for a lock that answers at 1.2 s (fewer when a read is slow).
 CADENCE_READS = 4
-# A lock of a device with a history: one read at either edge of where it answers, at most.
-LEARNED_READS = 2
+# A lock of a device with a history: one read at either edge of where it answers, plus one
+# more when a loaded machine makes a read land late (seen in CI on PostgreSQL); still fewer than
+# the cadence's CADENCE_READS, which is what the feature buys. The bench measures the median.
+LEARNED_READS = 3
 
 
 async def add_side_doors(database_url: str) -> None:
