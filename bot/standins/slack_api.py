@@ -41,6 +41,7 @@ class Call:
     headers: Mapping[str, str]  # case-insensitive copy of the request headers
     failed: bool = False  # answered with an error (bad token, injected fault, ...)
     response: Json | None = None  # the JSON answered, when there was one
+    path: str = ""  # the URL's path: which response_url, for one
 
 
 @dataclass
@@ -292,7 +293,7 @@ class FakeSlack:
                 args.update(body if isinstance(body, dict) else {"_body": body})
             else:
                 args.update({k: str(v) for k, v in (await request.post()).items()})
-        call = Call(method, args, request.headers.copy())
+        call = Call(method, args, request.headers.copy(), path=request.path)
         self.calls.append(call)
         return call
 
