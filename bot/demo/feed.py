@@ -51,14 +51,17 @@ class Feed:
         await response.prepare(request)
         last = request.headers.get("Last-Event-ID", "")
         sent = int(last) + 1 if last.isdigit() else 0
-        while not self.closing:
-            changed = self._changed
-            while sent < len(self.events):
-                data = json.dumps(self.events[sent], ensure_ascii=False)
-                await response.write(f"id: {sent}\ndata: {data}\n\n".encode())
-                sent += 1
-            try:
-                await asyncio.wait_for(changed.wait(), timeout=15)
-            except TimeoutError:
-                await response.write(b": still here\n\n")  # keeps proxies and browsers patient
+        try:
+            while not self.closing:
+                changed = self._changed
+                while sent < len(self.events):
+                    data = json.dumps(self.events[sent], ensure_ascii=False)
+                    await response.write(f"id: {sent}\ndata: {data}\n\n".encode())
+                    sent += 1
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout=15)
+                except TimeoutError:
+                    await response.write(b": still here\n\n")  # keeps the connection open
+        except ConnectionResetError:
+            pass  # the page went away; EventSource comes back with Last-Event-ID
         return response

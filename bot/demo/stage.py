@@ -98,6 +98,10 @@ class Demo:
         await seed(self.database_url, self.proxy.url)
         self.bot = Bot(self.settings(self.slack.api_url, self.proxy.url), http=True, port=0)
         await self.bot.start()
+        if self.bot.poller is not None:
+            # Seam's news counts from now: written before the page can make any, rather than
+            # at the poller's first read (which waits for leadership, a second or so).
+            await self.bot.poller.cursor()
         bot_url = f"http://127.0.0.1:{self.bot.port}"
         self.page = Page(self.feed, self.slack, self.world, bot_url, self.signing_secret)
         self._runner = web.AppRunner(self.page.app(), access_log=None)
