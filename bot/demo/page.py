@@ -79,6 +79,7 @@ class Page:
             "people": [{"id": p.user_id, "name": p.name, "role": p.role} for p in PEOPLE],
             "channels": [{"id": c, "name": n} for c, n in CHANNELS.items()],
             "office": OFFICE, "alerts": ALERTS, "world": self.world.state(),
+            "events": len(self.feed.events),  # what happened before the page opened
         })  # fmt: skip
 
     def _response_url(self, user: str, channel: str, key: str) -> str:

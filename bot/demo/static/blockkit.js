@@ -26,6 +26,7 @@ function token(inner, names) {
   }
   if (target.startsWith("#")) {
     const id = target.slice(1);
+    if (names.people[id]) return '<span class="mention">a direct message</span>'; // a Home lock's DM
     return `<span class="mention">#${esc(names.channels[id] || label || id)}</span>`;
   }
   if (target.startsWith("!date^")) {

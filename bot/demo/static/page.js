@@ -15,6 +15,7 @@ const state = {
   homes: new Map(), // user → the newest published Home view
   modal: null, // {user, view}
   unread: new Map(), world: null, seq: 0,
+  opened: 0, // feed events before this page opened: their forms were someone else's moment
 };
 const names = { people: {}, channels: {} };
 const TRIES = ["/lock front door", "/lock", "/lock status floor 2", "/lock floor 2",
@@ -23,8 +24,9 @@ const TRIES = ["/lock front door", "/lock", "/lock status floor 2", "/lock floor
 function parseJson(v) { return typeof v === "string" ? JSON.parse(v) : v; }
 
 // -- the feed: each call the bot made to Slack, and the answers to what people did ----------
-function take(ev) {
+function take(ev, id) {
   state.seq += 1;
+  ev.fresh = id >= state.opened;
   const seq = state.seq;
   if (ev.kind === "world") { state.world = ev.state; return renderWorld(); }
   if (ev.kind === "typed") {
@@ -61,7 +63,7 @@ function takeCall(ev, seq) {
     takeResponse(ev.path || "", a, seq);
   } else if (ev.method === "views.publish") {
     state.homes.set(a.user_id, parseJson(a.view));
-  } else if (ev.method === "views.open") {
+  } else if (ev.method === "views.open" && ev.fresh) {
     const user = String(a.trigger_id || "").split(".").slice(1).join(".");
     state.modal = { user, view: { ...parseJson(a.view), id: (r.view || {}).id } };
   }
@@ -296,7 +298,7 @@ async function send(text) {
 
 async function main() {
   const setup = await (await fetch("/api/setup")).json();
-  Object.assign(state, { people: setup.people, channels: setup.channels, office: setup.office, alerts: setup.alerts, world: setup.world });
+  Object.assign(state, { people: setup.people, channels: setup.channels, office: setup.office, alerts: setup.alerts, world: setup.world, opened: setup.events });
   for (const p of setup.people) names.people[p.id] = p.name;
   for (const c of setup.channels) names.channels[c.id] = c.name;
   const person = $("#person");
@@ -321,7 +323,7 @@ async function main() {
   renderWorld();
   show({ kind: "channel", id: setup.office });
   const feed = new EventSource("/api/feed");
-  feed.onmessage = (e) => take(JSON.parse(e.data));
+  feed.onmessage = (e) => take(JSON.parse(e.data), Number(e.lastEventId));
   document.body.dataset.ready = "true";
 }
 
