@@ -2,8 +2,9 @@
 of Playwright's own: `executable_path` points at the OS package, which .ci/run installs).
 
 Ada types `/lock front door` and sees the thread's ✅ and the root edited; she taps a button of
-the `/lock` picker; a lock taken offline from the side panel brings its alert. Screenshots go
-to the test's tmp_path, or to $LOCKBOT_DEMO_SHOTS (docs/demo.png is one of them).
+the `/lock` picker; a lock taken offline from the side panel brings its alert. Ben opens his Home
+tab and locks from it; the schedule form opens, is filled and sent. Screenshots go to the test's
+tmp_path, or to $LOCKBOT_DEMO_SHOTS (docs/demo.png is one of them).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[Any]:
 
 
 async def test_a_lock_a_picker_tap_and_an_alert_in_the_browser(
-    demo: Demo, browser: Any, shots: Path
+    browser: Any, demo: Demo, shots: Path
 ) -> None:
     from playwright.async_api import expect
 
@@ -104,3 +105,38 @@ async def test_a_lock_a_picker_tap_and_an_alert_in_the_browser(
     await expect(alert).to_contain_text("went offline", timeout=WAIT_MS)
     await page.screenshot(path=str(shots / "demo-alert.png"))
     assert errors == []
+
+
+async def test_the_home_tab_and_the_schedule_form_in_the_browser(
+    browser: Any, demo: Demo, shots: Path
+) -> None:
+    from playwright.async_api import expect
+
+    page = browser.pages[0] if browser.pages else await browser.new_page()
+    await page.goto(demo.url)
+    await page.wait_for_selector("body[data-ready=true]")
+
+    # Ben's Home: what he may lock, with Lock buttons; a tap locks in his DM with lockbot.
+    await page.select_option("#person", "UBEN")
+    await page.locator("#app-link").click()
+    home = page.locator("#home")
+    await expect(home).to_contain_text("Floor 2", timeout=WAIT_MS)
+    await expect(home).not_to_contain_text("Garage")  # not Ben's to lock
+    await page.screenshot(path=str(shots / "demo-home.png"))
+    front = home.locator(".bk-section").filter(has_text="Front Door")
+    await front.locator(".bk-button").click()
+    await page.locator(".tab[data-tab=messages]").click()
+    await expect(page.locator("#timeline")).to_contain_text(
+        "✅ Front Door is locked", timeout=WAIT_MS
+    )
+
+    # /lock schedule opens the form; sent, it becomes schedule 1, said in the form.
+    await page.locator("a[data-channel=COFFICE]").click()
+    await page.fill("#message", "/lock schedule")
+    await page.press("#message", "Enter")
+    form = page.locator(".modal")
+    await expect(form).to_contain_text("Schedule a lock", timeout=WAIT_MS)
+    await form.locator("select").first.select_option(value="Floor 2")
+    await page.screenshot(path=str(shots / "demo-form.png"))
+    await form.locator(".bk-button.primary").click()
+    await expect(form).to_contain_text("Schedule 1", timeout=WAIT_MS)
