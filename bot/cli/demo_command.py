@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.common import fail
 from bot.logs import configure
 from bot.standins.seam_server import CHECKOUT_FAKE
 
@@ -29,4 +30,7 @@ def demo(
     from bot.demo.stage import run
 
     configure([], level=logging.INFO if verbose else logging.WARNING, fmt="text")
-    asyncio.run(run(port, seam_fake))
+    try:
+        asyncio.run(run(port, seam_fake))
+    except (OSError, RuntimeError) as error:  # a port taken, no node, no `npm ci` yet
+        raise fail(f"the demo could not start: {error}") from None
