@@ -6,6 +6,7 @@ itself prints its page and stops everything on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 
@@ -125,3 +126,35 @@ async def test_lockbot_demo_prints_its_page_and_stops_everything_on_ctrl_c() -> 
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def sse(http: httpx.AsyncClient, last_id: int | None, until: str) -> list[tuple[int, dict]]:
+    """The feed's events (id, event) from after `last_id` up to the first whose JSON has `until`."""
+    headers = {} if last_id is None else {"Last-Event-ID": str(last_id)}
+    got: list[tuple[int, dict]] = []
+    async with http.stream("GET", "/api/feed", headers=headers) as stream:
+        event_id = -1
+        async for line in stream.aiter_lines():
+            if line.startswith("id: "):
+                event_id = int(line.removeprefix("id: "))
+            elif line.startswith("data: "):
+                got.append((event_id, json.loads(line.removeprefix("data: "))))
+                if until in line:
+                    return got
+    raise AssertionError(f"the feed ended before {until!r}")
+
+
+async def test_the_feed_tells_the_page_what_happened_and_resumes_where_it_left_off(
+    demo: Demo,
+) -> None:
+    async with page(demo) as http:
+        await http.post("/api/command", json={"user": ADA.user_id, "channel": OFFICE,
+                                              "text": "front door"})  # fmt: skip
+        first = await asyncio.wait_for(sse(http, None, "is locked"), 15)
+        kinds = [(e["kind"], e.get("method")) for _, e in first]
+        assert kinds[0] == ("typed", None) and ("call", "chat.update") in kinds
+        assert [i for i, _ in first] == list(range(len(first)))
+        # A page that reconnects (EventSource sends Last-Event-ID) gets only what came after.
+        await http.post("/api/world", json={"what": "slow", "on": False})
+        rest = await asyncio.wait_for(sse(http, first[-1][0], '"world"'), 15)
+        assert rest[0][0] == first[-1][0] + 1 and rest[-1][1]["kind"] == "world"
