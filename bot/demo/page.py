@@ -39,6 +39,14 @@ PAGES = {"/": "index.html", "/page.js": "page.js", "/blockkit.js": "blockkit.js"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 
+async def asked_json(request: web.Request) -> Any:
+    """The page's JSON body. Only JSON: a cross-site form cannot send it without the browser
+    asking this server first (CORS preflight), which it never allows."""
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send JSON")
+    return await request.json()
+
+
 @dataclass
 class Page:
     feed: Feed
@@ -103,7 +111,7 @@ class Page:
         return await self._send(form, "application/x-www-form-urlencoded")
 
     async def command(self, request: web.Request) -> web.Response:
-        asked = await request.json()
+        asked = await asked_json(request)
         user, channel, text = str(asked["user"]), str(asked["channel"]), str(asked["text"])
         key = f"c{next(self._numbers)}"
         self.feed.add("typed", user=user, channel=channel, text=f"/lock {text}".strip(), key=key)
@@ -119,7 +127,7 @@ class Page:
     async def action(self, request: web.Request) -> web.Response:
         """A tap on a button or a pick from a menu: in a channel's message, in something only
         the tapper sees (`key`: the response_url it came with), or in the Home tab."""
-        tap = await request.json()
+        tap = await asked_json(request)
         user, value = str(tap["user"]), str(tap["value"])
         action_id, menu = str(tap["action_id"]), bool(tap.get("menu"))
         if tap.get("where") == "home":
@@ -150,12 +158,12 @@ class Page:
         return found
 
     async def home(self, request: web.Request) -> web.Response:
-        user = str((await request.json())["user"])
+        user = str((await asked_json(request))["user"])
         status, _ = await self._send(app_home_opened(user), "application/json")
         return web.json_response({"status": status})
 
     async def shortcut(self, request: web.Request) -> web.Response:
-        asked = await request.json()
+        asked = await asked_json(request)
         user = str(asked["user"])
         payload = shortcut_payload(str(asked["callback_id"]), user_id=user)
         payload["trigger_id"] = self._trigger(user)
@@ -164,7 +172,7 @@ class Page:
 
     async def submit(self, request: web.Request) -> web.Response:
         """A form sent: the bot's answer (`response_action: errors`, or nothing) goes back."""
-        sent = await request.json()
+        sent = await asked_json(request)
         view = sent["view"]
         payload = view_submission_payload(
             str(view.get("callback_id", "")), sent["values"], user_id=str(sent["user"]),
@@ -177,7 +185,7 @@ class Page:
         return web.json_response({"status": status, "answer": answer})
 
     async def act_on_world(self, request: web.Request) -> web.Response:
-        asked = await request.json()
+        asked = await asked_json(request)
         what, device = str(asked["what"]), str(asked.get("device_id", ""))
         match what:
             case "offline":

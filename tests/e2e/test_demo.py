@@ -55,6 +55,12 @@ async def test_the_demo_seeds_a_building_and_a_typed_lock_reaches_its_outcome(de
         ack = next(e for e in reversed(demo.feed.events) if e["kind"] == "ack")
         assert ack["user"] == CAM.user_id and "Front Door" in ack["body"]["text"]
 
+        # Only JSON: a form another site posts cross-origin (no preflight) is refused.
+        forged = json.dumps({"user": ADA.user_id, "channel": OFFICE, "text": "floor 1"})
+        sent = await http.post("/api/command", content=forged,
+                               headers={"Content-Type": "text/plain"})  # fmt: skip
+        assert sent.status_code == 415
+
 
 async def test_the_side_panel_reaches_the_bot_through_seam(demo: Demo) -> None:
     assert demo.slack is not None
