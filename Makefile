@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make run` and `make test`. Both build what they need.
+# The two commands a newcomer needs: `make demo` and `make test`; then `make run` with a .env.
+# Each builds what it needs.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,7 +20,10 @@ COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quie
 	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	$(LOCK_ARGS) pyproject.toml
 
-.PHONY: run test lint unit install bench lock clean
+.PHONY: demo run test lint unit install bench lock clean
+
+demo: $(INSTALLED) $(FAKE_SEAM_INSTALLED)  ## see lockbot work in a browser: the real bot, Seam's fake server and a Slack stand-in, all on 127.0.0.1 (Ctrl-C stops it)
+	$(BIN)/lockbot demo
 
 run: $(INSTALLED)  ## start the bot (reads .env; Socket Mode when SLACK_APP_TOKEN is set)
 	$(BIN)/lockbot serve

@@ -11,6 +11,7 @@ import typer
 from bot.cli.access_commands import audit_log, grant, grants, revoke
 from bot.cli.common import fail, require_seam, settings
 from bot.cli.config_commands import config_app
+from bot.cli.demo_command import demo
 from bot.cli.door_commands import doors_app
 from bot.cli.door_group_commands import groups_app
 from bot.cli.event_commands import events_app, quiet
@@ -64,6 +65,7 @@ app.command("grants")(grants)
 app.command("audit")(audit_log)
 app.command("quiet")(quiet)
 app.command("lock")(lock)
+app.command("demo")(demo)
 
 
 @app.command("doctor")

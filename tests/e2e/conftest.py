@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from bot.access import grant
 from bot.config import Settings
 from bot.db import Database
+from bot.demo.stage import Demo
 from bot.door_admin import add_door
 from bot.models import LockRequest, LockStatus
 from bot.runtime import Bot
@@ -51,6 +52,18 @@ async def seam(fake_seam: FakeSeamServer) -> AsyncIterator[SeamProxy]:
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack(BOT_TOKEN, groups={"SNIGHT": ["U7"]}) as fake:
         yield fake
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[Demo]:
+    """`lockbot demo` in this process, on free loopback ports: its own Seam fake and proxy,
+    Slack stand-in, bot (on its own SQLite file, whatever the suite's database) and page."""
+    running = Demo(port=0)
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
 
 
 def bot_env(database_url: str, seam_url: str, slack_api_url: str, **extra: str) -> dict[str, str]:

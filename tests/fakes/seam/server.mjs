@@ -15,11 +15,14 @@
 //       while held, NEW lock_door/unlock_door attempts stay "pending" (the fake otherwise
 //       marks them success at once); finish them with POST /_fake/update_action_attempt.
 //   POST /_harness/update_device {"device_id": "...", "properties": {"online": false, ...}}
-//       shallow-merges device.properties (online, locked, battery, ...).
+//       shallow-merges device.properties (online, locked, battery, ...); "display_name" renames.
 //   POST /_harness/add_event {"event_type": "...", "device_id": "...", ...}
 //       records a Seam event (db.addEvent: event_id eventN, created_at/occurred_at now unless
 //       given; other fields are kept as sent) so /events/list returns it. 404 for an unknown
 //       device_id. /events/list needs `since` or `between` and filters on created_at.
+//   POST /_harness/add_device {"device_id": "...", "like": "august_device_1", "display_name": "...",
+//       "properties": {...}}   a new lock: a copy of `like` with this id, name and properties
+//       (shallow-merged); the demo seeds its building this way. 409 if the id is taken.
 //   POST /_harness/reset {}   back to the freshly seeded state (ids restart), hold off.
 // PUT/POST /_fake/database is served here as a shallow state MERGE (the fake's own version
 // replaces the store and breaks it); GET /_fake/database is the fake's state dump.
@@ -151,14 +154,20 @@ const harness = async (req, res) => {
     return sendJson(res, 200, { hold, ok: true });
   }
   if (path === "/_harness/update_device") {
-    const { device_id, properties } = body;
-    if (typeof device_id !== "string" || properties == null || typeof properties !== "object") {
-      return sendJson(res, 400, { ok: false, error: { type: "invalid_input", message: "device_id and properties required" } });
+    const { device_id, properties, display_name } = body;
+    const named = typeof display_name === "string";
+    if (typeof device_id !== "string" || (properties == null && !named) || (properties != null && typeof properties !== "object")) {
+      return sendJson(res, 400, { ok: false, error: { type: "invalid_input", message: "device_id and properties (or display_name) required" } });
     }
     if (!db.getState().devices.some((d) => d.device_id === device_id)) {
       return sendJson(res, 404, { ok: false, error: { type: "device_not_found", message: "Device not found" } });
     }
-    const device = db.getState().updateDevice({ device_id, properties });
+    if (properties != null) db.getState().updateDevice({ device_id, properties });
+    if (named) {
+      const devices = db.getState().devices.map((d) => (d.device_id === device_id ? { ...d, display_name } : d));
+      db.setState({ devices });
+    }
+    const device = db.getState().devices.find((d) => d.device_id === device_id);
     return sendJson(res, 200, { device, ok: true });
   }
   if (path === "/_harness/add_event") {
@@ -178,6 +187,26 @@ const harness = async (req, res) => {
       ...body,
     });
     return sendJson(res, 200, { event, ok: true });
+  }
+  if (path === "/_harness/add_device") {
+    const { device_id, like, display_name, properties } = body;
+    const state = db.getState();
+    const model = state.devices.find((d) => d.device_id === like);
+    if (typeof device_id !== "string" || model === undefined) {
+      return sendJson(res, 400, { ok: false, error: { type: "invalid_input", message: "device_id and an existing `like` required" } });
+    }
+    if (state.devices.some((d) => d.device_id === device_id)) {
+      return sendJson(res, 409, { ok: false, error: { type: "device_exists", message: "Device exists" } });
+    }
+    const device = {
+      ...structuredClone(model),
+      device_id,
+      display_name: display_name ?? model.display_name,
+      created_at: new Date().toISOString(),
+      properties: { ...structuredClone(model.properties), ...(properties ?? {}) },
+    };
+    db.setState({ devices: [...state.devices, device] });
+    return sendJson(res, 200, { device, ok: true });
   }
   if (path === "/_harness/reset") {
     await fake.loadJSON(initialState);

@@ -1,0 +1,1 @@
+"""`lockbot demo`: the real bot against the stand-ins, with a Slack-like page to drive it."""
