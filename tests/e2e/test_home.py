@@ -30,6 +30,7 @@ from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, SCHLAGE
 from tests.fakes.slack_api import FakeSlack
+from tests.support.block_kit import plain_angles
 from tests.support.slack_requests import (
     app_home_opened,
     app_home_opened_payload,
@@ -106,6 +107,7 @@ async def test_opening_home_publishes_the_persons_doors_and_only_theirs(
     assert "Garage" not in words(view)
     assert "Needs attention" not in words(view)  # U1 is no admin
     assert "Your schedules" in words(view)
+    assert not plain_angles(words(view)), "Slack would read these as links"
 
     # U7 may lock Garage through the SNIGHT user group, and nothing else.
     assert await open_home(live, "U7") == 200

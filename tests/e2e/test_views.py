@@ -118,7 +118,7 @@ async def test_list_shows_what_you_may_lock_with_its_last_state(
         "❌ *Back Door* (also `rear`): failed 2 h ago (`device_offline`)",
         "🔒 *Front Door* (also `main`): locked by lockbot (<@U1>) just now",
         "🏢 *Floor 1* (group, 2 doors): Back Door, Front Door",
-        "_`/lock <name>` locks one; `/lock status <name>` asks Seam how it is right now._",
+        "_`/lock &lt;name&gt;` locks one; `/lock status &lt;name&gt;` asks Seam how it is right now._",
     ]
 
     night = await ack(live, "list", user_id="U7")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,12 +17,21 @@ from slack_sdk.models.blocks import (
 # Slack's documented limits, restated here so the test does not trust the code's own numbers.
 LIMITS = {"blocks": 50, "fields": 10, "field": 2000, "section": 3000, "context": 10}
 BUTTON_TEXT, BUTTON_VALUE = 75, 2000
+# Slack reads `<…>` in mrkdwn as a control sequence (a mention, a channel, a link), even in code
+# spans: a placeholder such as `/lock <door>` must be sent as `&lt;door&gt;` or Slack mangles it.
+CONTROL = re.compile(r"<(?:[@#!][^<>]*|(?:https?|mailto|slack):[^<>]*)>")
+
+
+def plain_angles(text: str) -> list[str]:
+    """The `<…>` in a mrkdwn text that Slack would not read as a control sequence."""
+    return re.findall(r"<[^<>]*>", CONTROL.sub("", text))
 
 
 def valid_blocks(payload: Mapping[str, Any]) -> list[Block]:
     """The message's blocks, parsed by slack_sdk and validated (its `to_dict` raises on a limit
     it knows); the text fallback must be there too."""
     assert payload.get("text"), f"no text fallback: {payload!r}"
+    assert not plain_angles(str(payload["text"])), payload["text"]
     raw = payload.get("blocks")
     assert isinstance(raw, list) and raw, f"no blocks: {payload!r}"
     assert len(raw) <= LIMITS["blocks"], len(raw)
@@ -29,6 +39,7 @@ def valid_blocks(payload: Mapping[str, Any]) -> list[Block]:
     assert len(parsed) == len(raw) and all(b is not None for b in parsed), raw
     for block, sent in zip(parsed, raw, strict=True):
         assert block.to_dict() == sent  # validates, and nothing was lost in the round trip
+        assert not plain_angles(mrkdwn([block])), mrkdwn([block])
         if isinstance(block, SectionBlock):
             assert block.text is not None or block.fields
             if block.text is not None:

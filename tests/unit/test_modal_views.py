@@ -89,7 +89,7 @@ def test_past_slacks_100_option_groups_the_form_says_how_many_are_left_out() -> 
     assert len(menu(view)) == 100
     [note] = [b for b in view["blocks"] if b["type"] == "context"]
     assert note["elements"][0]["text"] == (
-        "7 more don't fit in this list; type `/lock <name>` for those."
+        "7 more don't fit in this list; type `/lock &lt;name&gt;` for those."
     )
 
 

@@ -282,7 +282,7 @@ def home_view(facts: HomeFacts) -> dict[str, Any]:
     head = [
         {"type": "header", "text": _plain("🔐 lockbot", 150)},
         _context(
-            "Tap *Lock*, or type `/lock <door>` anywhere. What you lock here is told in our "
+            "Tap *Lock*, or type `/lock &lt;door&gt;` anywhere. What you lock here is told in our "
             f"Messages tab. Updated {pretty_date(facts.now)}."
         ),
     ]

@@ -49,7 +49,7 @@ CHANNEL_PLACEHOLDER = "Choose a channel"
 
 def too_many_targets(left_out: int) -> str:
     """Under a menu that could not hold every door (Slack allows 100 groups of 100)."""
-    return f"{left_out} more don't fit in this list; type `/lock <name>` for those."
+    return f"{left_out} more don't fit in this list; type `/lock &lt;name&gt;` for those."
 
 
 # -- a field's error (plain text) ---------------------------------------------------------------
