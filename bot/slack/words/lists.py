@@ -77,7 +77,10 @@ def targets(
         )
     head = f"🔐 *You can lock {count(len(doors), 'door')}"
     head += f" and {count(len(groups), 'group')}:*" if groups else ":*"
-    tail = "_`/lock &lt;name&gt;` locks one; `/lock status &lt;name&gt;` asks Seam how it is right now._"
+    tail = (
+        "_`/lock &lt;name&gt;` locks one; "
+        "`/lock status &lt;name&gt;` asks Seam how it is right now._"
+    )
     return fit(head, lines, tail)
 
 
