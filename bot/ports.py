@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from bot.door_sync import ListedLock
 from bot.models import LockBatch, LockRequest
 from bot.news import News
+from bot.window_news import WindowNews, WindowUnlock
 
 AttemptStatus = Literal["pending", "success", "error"]
 
@@ -121,6 +122,15 @@ class EventNotifier(Protocol):
     async def post(self, channel: str, news: News) -> MessageRef | None: ...
 
     async def update(self, ref: MessageRef, news: News) -> None: ...
+
+
+class WindowNotifier(Protocol):
+    """Tells lock windows' news: the unlock message (with its buttons), then lines in its
+    thread; a relock given up on is also alerted."""
+
+    async def window_unlocked(self, channel: str, news: WindowUnlock) -> MessageRef | None: ...
+
+    async def window_news(self, channel: str, thread: str | None, news: WindowNews) -> None: ...
 
 
 class Progress(StrEnum):

@@ -40,8 +40,7 @@ def _describe(item: ScheduleView) -> str:
     s = item.schedule
     state = "paused" if s.paused else "active"
     return (
-        f"{item.id}\t{s.target}\t{item.when.describe()}\t{state}\tin {s.channel_id}\t"
-        f"by {s.created_by}"
+        f"{item.id}\t{s.target}\t{item.describe()}\t{state}\tin {s.channel_id}\tby {s.created_by}"
     )
 
 
@@ -112,7 +111,7 @@ def schedules_add(
     item = _as_operator(work, config)
     s = item.schedule
     typer.echo(
-        f"✓ schedule {item.id}: lock {s.target} {item.when.describe()}, reporting in "
+        f"✓ schedule {item.id}: lock {s.target} {item.describe()}, reporting in "
         f"{s.channel_id}, as {s.created_by}"
     )
     typer.echo(_next_runs(item))
@@ -140,12 +139,12 @@ def schedules_remove(schedule_id: int) -> None:
 def schedules_pause(schedule_id: int) -> None:
     """Stop a schedule's runs until `resume`; runs in between are skipped, not reported."""
     item = _as_operator(lambda s, schedules, actor: schedules.pause(s, actor, schedule_id))
-    typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+    typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.describe()}")
 
 
 @schedules_app.command("resume")
 def schedules_resume(schedule_id: int) -> None:
     """Run a paused schedule again, from its next fire time on."""
     item = _as_operator(lambda s, schedules, actor: schedules.resume(s, actor, schedule_id))
-    typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+    typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.describe()}")
     typer.echo(_next_runs(item))
