@@ -98,15 +98,15 @@ class Planned:
     window: Window | None = None
 
     def describe(self) -> str:
-        """Plain words, e.g. "every weekday at 22:00 until 07:00 (Europe/Berlin), relock after
-        5 min"."""
+        """Plain words, e.g. "every weekday at 22:00 until 07:00 (Europe/Berlin, relock after
+        5 min)"."""
         words = self.when.describe()
         if self.window is None:
             return words
         head, _, zone = words.rpartition(" (")
         relock = self.window.relock_after
         after = "never relock" if relock is None else f"relock after {_span(relock)}"
-        return f"{head} until {self.window.until(self.when)} ({zone}, {after}"
+        return f"{head} until {self.window.until(self.when)} ({zone.removesuffix(')')}, {after})"
 
 
 def _span(length: timedelta) -> str:
