@@ -5,6 +5,7 @@ NOTIFY on PostgreSQL, within its 5 s reload on SQLite, so nothing here talks to 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -72,12 +73,13 @@ def _as_operator(
     every other terminal command), so the limits on how often and how many do not apply:
     whoever runs the terminal can change the database anyway."""
     from bot.access import AccessPolicy
-    from bot.schedules import Schedules
+    from bot.schedules import Limits, Schedules
 
     config = config or settings()
     actor = operator()
     # No on_change: the bot in another process learns of the change from the database.
-    schedules = Schedules(AccessPolicy(config.admins | {actor}, _groups(config)))
+    limits = Limits(relock_min=timedelta(seconds=config.relock_min_s))
+    schedules = Schedules(AccessPolicy(config.admins | {actor}, _groups(config)), limits=limits)
     return in_session(lambda session: work(session, schedules, actor), config)
 
 
@@ -85,7 +87,11 @@ def _as_operator(
 def schedules_add(
     target: Annotated[str, typer.Argument(help='A door or group name, e.g. "Front Door".')],
     when: Annotated[
-        str, typer.Argument(help='e.g. "every weekday at 22:00" or "cron 0 22 * * 1-5".')
+        str,
+        typer.Argument(
+            help='e.g. "every weekday at 22:00", "cron 0 22 * * 1-5", or a lock window: '
+            '"weekdays at 22:00 until 07:00".'
+        ),
     ],
     channel: Annotated[
         str, typer.Option("--channel", help="Slack channel ID (C…) the runs report in.")
@@ -93,6 +99,14 @@ def schedules_add(
     tz: Annotated[
         str | None,
         typer.Option("--tz", help="Time zone when WHEN names none (default: LOCKBOT_TIMEZONE)."),
+    ] = None,
+    relock_after: Annotated[
+        str | None,
+        typer.Option(
+            "--relock-after",
+            help='For a window: lock a door unlocked inside it again after this long ("5m", '
+            'the default; at least 1m), or "never".',
+        ),
     ] = None,
     as_user: AsUser = None,
 ) -> None:
@@ -103,6 +117,9 @@ def schedules_add(
         raise fail(f"--as takes a Slack user ID (U… or W…), not {as_user!r}")
     config = settings()
     zone = tz or config.timezone
+    if relock_after is not None:
+        relock = "never" if relock_after.strip().lower() == "never" else f"after {relock_after}"
+        when = f"{when} relock {relock}"
 
     async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
         creator = as_user or actor

@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,13 +23,23 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.models import AuditEvent, LockRequest, LockStatus, Relock, ScheduleRun, utcnow
+from bot.slack.modal_views import SCHEDULE_VIEW
 from bot.slack.words.windows import (
     KEEP_OPEN_ACTION_ID,
     KEEP_OPEN_TO_END_ACTION_ID,
     LOCK_NOW_ACTION_ID,
 )
 from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, quiet, set_locked
-from tests.e2e.test_schedules import CHANNEL, cover_until, fired_ago, say, schedule_id
+from tests.e2e.test_modals import answer, schedule_values, submit
+from tests.e2e.test_schedules import (
+    CHANNEL,
+    cover_until,
+    fired_ago,
+    say,
+    schedule_id,
+    schedules,
+    terminal,
+)
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import Call, FakeSlack
@@ -280,3 +291,57 @@ async def test_a_failed_relock_is_tried_once_more_then_alerted_and_left(
         c.args["text"] for c in slack.messages(ALERTS) if "I could not lock" in c.args["text"]
     ]
     assert len(gave_up) == 1 and "after 2 tries" in gave_up[0]
+
+
+@windows
+async def test_a_window_is_made_and_listed_as_one_in_slack_the_form_and_the_terminal(
+    live: LiveBot, slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    typed = await say(
+        live, "schedule front door weekdays at 22:00 until 07:00 in Europe/Berlin relock after 10m"
+    )
+    assert "every weekday at 22:00 until 07:00 (Europe/Berlin, relock after 10 min)" in typed
+    formed = answer(await submit(live, SCHEDULE_VIEW, schedule_values(until="06:30")))
+    told = formed["view"]["blocks"][0]["text"]["text"]
+    assert "every weekday at 22:00 until 06:30 (America/New_York, relock after 5 min)" in told
+    same = answer(await submit(live, SCHEDULE_VIEW, schedule_values(until="22:00")))
+    assert same["errors"] == {"until": "Choose an end other than the start time."}
+    cli = await terminal(
+        database_url,
+        tmp_path,
+        "schedules",
+        "add",
+        "Back Door",
+        "every day at 18:30 until 06:00 in Europe/Berlin",
+        "--channel",
+        CHANNEL,
+        "--relock-after",
+        "never",
+    )
+    assert cli.code == 0, cli
+    assert "every day at 18:30 until 06:00 (Europe/Berlin, never relock)" in cli.out
+    short = await terminal(
+        database_url,
+        tmp_path,
+        "schedules",
+        "add",
+        "Back Door",
+        "daily at 22:00 until 07:00",
+        "--channel",
+        CHANNEL,
+        "--relock-after",
+        "20s",
+    )
+    assert short.code == 1 and "Relock after at least 1 min." in short.out + short.err
+
+    rows = await schedules(database_url)
+    assert [(r.cron, r.window_minutes, r.relock_after_s) for r in rows] == [
+        ("0 22 * * 1-5", 540, 600),
+        ("0 22 * * 1-5", 510, 300),
+        ("30 18 * * *", 690, None),
+    ]
+    listed = await say(live, "schedules")
+    assert "until 07:00 (Europe/Berlin, relock after 10 min)" in listed
+    assert "until 06:00 (Europe/Berlin, never relock)" in listed
+    listing = await terminal(database_url, tmp_path, "schedules", "list")
+    assert "until 06:30 (America/New_York, relock after 5 min)" in listing.out
