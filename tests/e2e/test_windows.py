@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.models import AuditEvent, LockRequest, LockStatus, Relock, ScheduleRun, utcnow
+from bot.runtime import Bot
 from bot.slack.modal_views import SCHEDULE_VIEW
 from bot.slack.words.windows import (
     KEEP_OPEN_ACTION_ID,
@@ -345,3 +346,56 @@ async def test_a_window_is_made_and_listed_as_one_in_slack_the_form_and_the_term
     assert "until 06:00 (Europe/Berlin, never relock)" in listed
     listing = await terminal(database_url, tmp_path, "schedules", "list")
     assert "until 06:30 (America/New_York, relock after 5 min)" in listing.out
+
+
+@pytest.mark.settings(
+    LOCKBOT_RELOCK_MIN_SECONDS="1",
+    LOCKBOT_RELOCK_LOOK="0.2",
+    LOCKBOT_WINDOW_CHECK_MINUTES="0.02",  # a state read every 1.2 s
+)
+async def test_without_events_a_state_check_finds_the_door_unlocked_and_it_is_relocked(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    await window_opened(live, seam, "after 2s")
+    await set_locked(lock_itself, False)  # and Seam's event never comes
+
+    def found() -> bool:
+        return any("found unlocked by a check" in c.args["text"] for c in slack.messages(CHANNEL))
+
+    await eventually(found, 10, "the check finding it unlocked")
+    await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 2, 10, "the relock")
+    await asyncio.sleep(2.5)  # two more checks: the door is locked, nothing more to do
+    assert len(seam.calls_to(LOCK_DOOR)) == 2
+    assert [(r.method, r.outcome) for r in await rows(database_url, Relock)] == [(None, "relocked")]
+
+
+@windows
+async def test_a_relock_due_while_the_bot_was_down_runs_when_it_is_back(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    await window_opened(live, seam, "after 2s")
+    told = await unlocked_by_keypad(live, lock_itself, slack)
+    settings = live.bot.settings
+    await live.bot.stop()
+    [waiting] = await rows(database_url, Relock)
+    assert waiting.state == "waiting" and waiting.due_at is not None
+    await eventually(lambda: utcnow() > waiting.due_at + timedelta(seconds=1), 10, "due")
+    assert len(seam.calls_to(LOCK_DOOR)) == 1
+
+    # The same database, a new process: the relock row is still owed, and is carried out.
+    restarted = Bot(settings, http=True, port=0)
+    live.bot = restarted  # the fixture stops this one
+    await restarted.start()
+    await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 2, 15, "the relock after restart")
+    await quiet(slack)
+    assert thread(slack, told)[-1].startswith("✅ Locked again")
+    [done] = await rows(database_url, Relock)
+    assert (done.outcome, done.tries) == ("relocked", 1)
