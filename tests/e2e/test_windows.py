@@ -22,16 +22,35 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.models import AuditEvent, LockRequest, LockStatus, Relock, ScheduleRun, utcnow
+from bot.models import (
+    AuditEvent,
+    LockRequest,
+    LockStatus,
+    Relock,
+    Schedule,
+    ScheduleRun,
+    utcnow,
+)
 from bot.runtime import Bot
+from bot.schedules import notify_change
 from bot.slack.modal_views import SCHEDULE_VIEW
 from bot.slack.words.windows import (
     KEEP_OPEN_ACTION_ID,
     KEEP_OPEN_TO_END_ACTION_ID,
     LOCK_NOW_ACTION_ID,
 )
-from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, quiet, set_locked
+from tests.conftest import PG_URL
+from tests.e2e.conftest import (
+    ALERTS,
+    LiveBot,
+    assert_all_final,
+    bot_env,
+    quiet,
+    seed_doors,
+    set_locked,
+)
 from tests.e2e.test_modals import answer, schedule_values, submit
+from tests.e2e.test_replicas import leaders, metric, wait_until
 from tests.e2e.test_schedules import (
     CHANNEL,
     cover_until,
@@ -44,6 +63,7 @@ from tests.e2e.test_schedules import (
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import Call, FakeSlack
+from tests.support.bot_process import BotProcess
 
 LOCK_DOOR = "/locks/lock_door"
 windows = pytest.mark.settings(
@@ -399,3 +419,87 @@ async def test_a_relock_due_while_the_bot_was_down_runs_when_it_is_back(
     assert thread(slack, told)[-1].startswith("✅ Locked again")
     [done] = await rows(database_url, Relock)
     assert (done.outcome, done.tries) == ("relocked", 1)
+
+
+@pytest.mark.skipif(not PG_URL, reason="replicas share a PostgreSQL database")
+async def test_two_replicas_relock_once_and_a_leader_killed_mid_wait_still_relocks_on_time(
+    database_url: str,
+    seam: SeamProxy,
+    slack: FakeSlack,
+    lock_itself: httpx.AsyncClient,
+    tmp_path: Path,
+    processes: list[BotProcess],
+) -> None:
+    await seed_doors(database_url)
+    env = bot_env(
+        database_url, seam.url, slack.api_url, SEAM_WEBHOOK_SECRET=SECRET, LOCKBOT_RELOCK_LOOK="0.2"
+    )
+    bots = [BotProcess(env, tmp_path) for _ in "ab"]
+    processes.extend(bots)
+    await asyncio.gather(*(b.start() for b in bots))
+    async with httpx.AsyncClient() as client:
+
+        async def one_leader() -> bool:
+            return sorted(await leaders(client, bots)) == [0, 1]
+
+        await wait_until(one_leader, 10, "exactly one leader")
+        states = await leaders(client, bots)
+        leader, follower = (bots[0], bots[1]) if states[0] == 1 else (bots[1], bots[0])
+
+        # A window over Front Door that started a minute ago, relock after 6 s: the leader
+        # catches it up and locks the door.
+        fired = fired_ago(1)
+        db = Database(database_url)
+        async with db.session() as session:
+            session.add(
+                Schedule(
+                    target="Front Door",
+                    cron=f"{fired.minute} {fired.hour} * * *",
+                    timezone="UTC",
+                    channel_id=CHANNEL,
+                    created_by="U1",
+                    covered_until=fired - timedelta(minutes=1),
+                    window_minutes=120,
+                    relock_after_s=6,
+                )
+            )
+            await notify_change(session)
+            await session.commit()
+        await db.close()
+        await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 1, 10, "the window's lock")
+        await assert_all_final(database_url)
+
+        async def unlock() -> None:
+            await set_locked(lock_itself, False)
+            async with httpx.AsyncClient(base_url=follower.url) as webhook:
+                answer = await post_event(webhook, seam_event("lock.unlocked", method="manual"))
+            assert answer.json() == {"ok": True, "outcome": "relayed"}
+
+        # 1. An unlock told through either replica: relocked once, by the leader.
+        await unlock()
+        await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 2, 15, "the relock")
+        await asyncio.sleep(1.5)  # a second relock would be asked by now
+        assert len(seam.calls_to(LOCK_DOOR)) == 2
+        await assert_all_final(database_url)
+
+        # 2. Another unlock, and the leader is killed while the relock waits: the other replica
+        # leads and relocks when it is due.
+        await unlock()
+        await leader.kill9()
+        await wait_until(lambda: _leads(client, follower), 10, "the follower leading", every_s=0.1)
+        await eventually(
+            lambda: len(seam.calls_to(LOCK_DOOR)) == 3, 20, "the relock after failover"
+        )
+        await asyncio.sleep(1.5)
+        assert len(seam.calls_to(LOCK_DOOR)) == 3
+    relocks = await rows(database_url, Relock)
+    assert [(r.outcome, r.tries) for r in relocks] == [("relocked", 1), ("relocked", 1)]
+    asked = [r for r in await rows(database_url, LockRequest) if r.source == "relock"]
+    assert [r.request_id for r in asked] == [f"relock-{r.id}-1" for r in relocks]
+    late = asked[1].created_at - relocks[1].due_at
+    print(f"relock after failover: {late.total_seconds():.2f} s after it was due")
+    assert timedelta(0) <= late < timedelta(seconds=10)
+
+
+async def _leads(client: httpx.AsyncClient, bot: BotProcess) -> bool:
+    return await metric(client, bot, "lockbot_scheduler_leader") == 1
