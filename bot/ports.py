@@ -93,6 +93,12 @@ class DeviceReader(Protocol):
     async def list_locks(self) -> Sequence[ListedLock]: ...
 
 
+class CodeReader(Protocol):
+    """Names the access code a keypad unlock used (lock windows tell who it was)."""
+
+    async def access_code_name(self, access_code_id: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class DeviceEvent:
     """A Seam event, as the domain needs it (bot.seam translates the SDK's classes)."""
@@ -103,6 +109,7 @@ class DeviceEvent:
     device_id: str | None = None
     action_attempt_id: str | None = None
     method: str | None = None  # lock.locked / lock.unlocked: manual, keycode, remote, unknown…
+    access_code_id: str | None = None  # lock.unlocked by keycode: the code used
     error_type: str | None = None  # action_attempt.*.failed
     error_message: str | None = None
     battery_level: float | None = None  # 0.0 … 1.0

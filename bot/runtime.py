@@ -178,7 +178,7 @@ class Bot:
         window_notifier = SlackWindowNotifier(self.client, settings.alert_channel)
         keep_open = timedelta(minutes=settings.keep_open_minutes)
         db, backend = self.runtime.db, self.runtime.backend
-        self.windows = WindowWatch(db, window_notifier, backend, keep_open=keep_open)
+        self.windows = WindowWatch(db, window_notifier, backend, backend, keep_open=keep_open)
         self.relocks = Relocks(
             db,
             self.runtime.service,

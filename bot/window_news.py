@@ -15,6 +15,7 @@ class WindowUnlock:
     relock_id: int
     door: str
     method: str | None  # Seam's (keycode, manual, remote…); None: a state check found it
+    code_name: str | None  # the access code's name, for a keypad unlock when Seam says it
     at: datetime
     until: datetime  # the window's end
     relock_at: datetime | None  # None: no relock (`relock never`, or the window ends first)

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.models import Door, LockRequest, LockStatus, Relock, Schedule, ScheduleRun, utcnow
-from bot.ports import DeviceReader, WindowNotifier
+from bot.ports import CodeReader, DeviceEvent, DeviceReader, WindowNotifier
 from bot.schedules import when_of, window_of
 from bot.window_news import WindowUnlock
 
@@ -87,6 +87,7 @@ class WindowWatch:
         db: Database,
         notifier: WindowNotifier,
         devices: DeviceReader,
+        codes: CodeReader,
         *,
         keep_open: timedelta,
         clock: Callable[[], datetime] = utcnow,
@@ -94,20 +95,38 @@ class WindowWatch:
         self.db = db
         self.notifier = notifier
         self.devices = devices
+        self.codes = codes
         self.keep_open = keep_open
         self.clock = clock
 
-    async def unlocked(self, door: Door, method: str | None, at: datetime) -> str | None:
+    async def unlocked(self, door: Door, event: DeviceEvent) -> str | None:
         """The relay's outcome for an unlock inside a window (relayed, failed, or suppressed
         when one is already told); None when no window holds the door then."""
         assert door.id is not None
+        at = event.occurred_at
         async with self.db.session() as session:
             window = await window_at(session, door.id, at)
         if window is None:
             return None
-        return await self._open(door, method, at, window)
+        return await self._open(door, event.method, at, window, event.access_code_id)
 
-    async def _open(self, door: Door, method: str | None, at: datetime, window: OpenWindow) -> str:
+    async def _code_name(self, access_code_id: str | None) -> str | None:
+        if access_code_id is None:
+            return None
+        try:
+            return await self.codes.access_code_name(access_code_id)
+        except Exception as error:
+            log.warning("no name for access code %s (%s)", access_code_id, error)
+            return None
+
+    async def _open(
+        self,
+        door: Door,
+        method: str | None,
+        at: datetime,
+        window: OpenWindow,
+        access_code_id: str | None = None,
+    ) -> str:
         assert door.id is not None
         schedule = window.schedule
         relock_at = None if window.relock_after is None else at + window.relock_after
@@ -132,8 +151,9 @@ class WindowWatch:
             log.info("%s unlocked again; its relock is already waiting", door.name)
             return "suppressed"
         assert row.id is not None
+        code = await self._code_name(access_code_id)
         news = WindowUnlock(
-            row.id, door.name, method, at, window.end, due, schedule.timezone, self.keep_open
+            row.id, door.name, method, code, at, window.end, due, schedule.timezone, self.keep_open
         )
         try:
             ref = await self.notifier.window_unlocked(schedule.channel_id, news)

@@ -110,7 +110,7 @@ class EventRelay:
             if route is None:
                 return "ignored"  # a lock Seam knows and lockbot does not
         if event.event_type == UNLOCKED and self.windows is not None:
-            told = await self.windows.unlocked(route.door, event.method, event.occurred_at)
+            told = await self.windows.unlocked(route.door, event)
             if told is not None:
                 return told
         async with self.db.session() as session:

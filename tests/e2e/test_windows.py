@@ -62,6 +62,7 @@ from tests.e2e.test_schedules import (
 )
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.fakes.seam_proxy import SeamProxy
+from tests.fakes.seam_server import API_KEY, AUGUST_1
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.support.bot_process import BotProcess
 
@@ -115,10 +116,26 @@ async def window_opened(live: LiveBot, seam: SeamProxy, relock: str) -> int:
     return number
 
 
-async def unlocked_by_keypad(live: LiveBot, lock: httpx.AsyncClient, slack: FakeSlack) -> Call:
+async def access_code(lock: httpx.AsyncClient, name: str) -> str:
+    """A keypad code on Front Door, made in Seam's fake; its id."""
+    made = await lock.post(
+        "/access_codes/create",
+        json={"device_id": AUGUST_1, "name": name, "code": "4321"},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
+    made.raise_for_status()
+    code_id: str = made.json()["access_code"]["access_code_id"]
+    return code_id
+
+
+async def unlocked_by_keypad(
+    live: LiveBot, lock: httpx.AsyncClient, slack: FakeSlack, code_id: str | None = None
+) -> Call:
     """Someone opens Front Door with its keypad; Seam tells the webhook. The message told."""
     await set_locked(lock, False)
-    response = await post_event(live.http, seam_event("lock.unlocked", method="keycode"))
+    fields = {} if code_id is None else {"access_code_id": code_id}
+    event = seam_event("lock.unlocked", method="keycode", **fields)
+    response = await post_event(live.http, event)
     assert response.json() == {"ok": True, "outcome": "relayed"}
     [told] = [c for c in slack.messages(CHANNEL) if "should stay locked" in c.args["text"]]
     return told
@@ -191,9 +208,12 @@ async def test_a_window_locks_at_its_start_and_locks_an_unlock_inside_it_again(
     assert run.fire_at == start and run.outcome == "ran"
     await quiet(slack)
 
-    # An unlock inside it: told at once in the window's channel, with both buttons.
-    told = await unlocked_by_keypad(live, lock_itself, slack)
-    assert told.args["text"].startswith("🔓 *Front Door* was unlocked (keypad code) at ")
+    # An unlock inside it: told at once in the window's channel, with who, and both buttons.
+    cleaner = await access_code(lock_itself, "Cleaner")
+    told = await unlocked_by_keypad(live, lock_itself, slack, cleaner)
+    assert told.args["text"].startswith(
+        "🔓 *Front Door* was unlocked with the keypad code “Cleaner” at "
+    )
     assert f"it should stay locked until {end:%H:%M}. I'll lock it again at " in told.args["text"]
     assert button_ids(told) == [
         LOCK_NOW_ACTION_ID,
@@ -234,6 +254,7 @@ async def test_keep_open_postpones_the_relock_for_those_who_may_lock_the_door(
 
     # Someone who may not lock the door, and a person who is not an admin asking for the whole
     # window: told alone, and nothing changes.
+    assert told.args["text"].startswith("🔓 *Front Door* was unlocked (keypad code) at ")
     await tap(live, slack, told, KEEP_OPEN_ACTION_ID, "U9")
     await tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "U1")
     refusals = [c.args["text"] for c in slack.calls_to("response_url")]

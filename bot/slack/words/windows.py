@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.slack.blockkit import Message, actions, button, context, section
 from bot.slack.words.common import bold, mention
 from bot.slack.words.news import how_done
-from bot.text import span
+from bot.text import escape, span
 from bot.window_news import (
     KeepOpenRefused,
     KeptOpen,
@@ -29,18 +29,21 @@ def _at(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%H:%M}"
 
 
-def _who(method: str | None) -> str:
+def _who(method: str | None, code_name: str | None) -> str:
     if method is None:
         return "found unlocked by a check"
+    if code_name:
+        return f"unlocked with the keypad code “{escape(code_name)}”"
     how = how_done(method)
     return f"unlocked ({how})" if how else "unlocked (by whom, the lock does not say)"
 
 
 def unlocked(news: WindowUnlock) -> str:
     zone = news.timezone
+    who = _who(news.method, news.code_name)
     head = (
-        f"🔓 {bold(news.door)} was {_who(news.method)} at {_at(news.at, zone)}; it should stay "
-        f"locked until {_at(news.until, zone)}."
+        f"🔓 {bold(news.door)} was {who} at {_at(news.at, zone)}; it should stay locked until "
+        f"{_at(news.until, zone)}."
     )
     if news.relock_at is None:
         return f"{head} I won't lock it again by myself: tap *Lock now* to lock it."
