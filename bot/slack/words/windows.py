@@ -56,11 +56,15 @@ def unlocked_message(news: WindowUnlock) -> Message:
     text = unlocked(news)
     value = str(news.relock_id)
     buttons = [button("🔒 Lock now", LOCK_NOW_ACTION_ID, value)]
+    note = "*Lock now* locks it at once, as you."
     if news.relock_at is not None:
         buttons.append(button(f"Keep open {span(news.keep_open)}", KEEP_OPEN_ACTION_ID, value))
         until = _at(news.until, news.timezone)
         buttons.append(button(f"Keep open until {until}", KEEP_OPEN_TO_END_ACTION_ID, value))
-    note = "Keep open postpones the relock; anyone who may lock the door may tap it."
+        note = (
+            "*Keep open* postpones the relock, for anyone who may lock the door; until the "
+            "window ends, for admins."
+        )
     return Message(text, (section(text), context(note), actions(*buttons)))
 
 
