@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot import audit
+from bot import audit, metrics
 from bot.db import Database
 from bot.locking import LockService, Requester, Submission
 from bot.models import Door, LockRequest, LockStatus, Relock, utcnow
@@ -116,7 +116,10 @@ class Relocks:
         async with self.db.writing() as session:
             result = await session.exec(query)
             await session.commit()
-        return bool(result.rowcount == 1)
+        won = bool(result.rowcount == 1)
+        if won and values.get("state") == "done":
+            metrics.RELOCKS.labels(outcome=values["outcome"]).inc()
+        return won
 
     async def _due(self, row: Relock, now: datetime) -> None:
         assert row.id is not None
