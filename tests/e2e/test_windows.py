@@ -282,6 +282,33 @@ async def test_keep_open_postpones_the_relock_for_those_who_may_lock_the_door(
 
 
 @windows
+async def test_an_admin_may_keep_the_door_open_until_the_window_ends(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    await window_opened(live, seam, "after 2s")
+    told = await unlocked_by_keypad(live, lock_itself, slack)
+    [waiting] = await rows(database_url, Relock)
+
+    await tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "UADMIN")
+    [kept] = await rows(database_url, Relock)
+    assert kept.due_at == kept.window_end
+    [line] = thread(slack, told)
+    end = f"{kept.window_end:%H:%M}"
+    assert line == (
+        f"⏸️ <@UADMIN> kept *Front Door* open until the window ends at {end}; I won't lock it again."
+    )
+    [audited] = [a for a in await rows(database_url, AuditEvent) if a.action == "keep_open"]
+    assert audited.actor == "UADMIN" and f"until {kept.window_end:%Y-%m-%d %H:%M}" in audited.detail
+    assert waiting.due_at is not None
+    await eventually(lambda: utcnow() > waiting.due_at + timedelta(seconds=1.5), 10, "first due")
+    assert len(seam.calls_to(LOCK_DOOR)) == 1  # the window's own lock only
+
+
+@windows
 async def test_quiet_hours_and_mutes_do_not_silence_a_window_and_lock_now_locks_it(
     live: LiveBot,
     slack: FakeSlack,

@@ -71,11 +71,14 @@ def unlocked_message(news: WindowUnlock) -> Message:
 def said(news: WindowNews) -> str:
     """A line in the unlock message's thread."""
     match news:
-        case KeptOpen(door, by, until, zone, to_end):
-            end = " (the window's end)" if to_end else ""
+        case KeptOpen(door, by, until, zone, True):
             return (
-                f"⏸️ {mention(by)} kept {bold(door)} open: I'll lock it again at "
-                f"{_at(until, zone)}{end}."
+                f"⏸️ {mention(by)} kept {bold(door)} open until the window ends at "
+                f"{_at(until, zone)}; I won't lock it again."
+            )
+        case KeptOpen(door, by, until, zone, _):
+            return (
+                f"⏸️ {mention(by)} kept {bold(door)} open: I'll lock it again at {_at(until, zone)}."
             )
         case NoRelock(door, "already_locked", _, _):
             return f"🔒 {bold(door)} is locked again already; nothing for me to do."
