@@ -67,8 +67,17 @@ class Settings(BaseSettings):
     events_poll_s: float = Field(5.0, ge=0, validation_alias="LOCKBOT_EVENTS_POLL")  # 0: off
     # A device that disconnects and reconnects within this many minutes flaps: one message.
     flap_minutes: float = Field(10.0, gt=0, validation_alias="LOCKBOT_FLAP_MINUTES")
-    # An unlock within this many hours after a door's scheduled lock is flagged as unexpected.
+    # An unlock within this many hours after a door's scheduled lock is flagged as unexpected,
+    # for schedules without an end; a lock window (`until 07:00`) says exactly instead.
     locked_hours: float = Field(8.0, ge=0, validation_alias="LOCKBOT_LOCKED_HOURS")
+    # Lock windows (`… until 07:00`): one Keep open tap postpones the relock by this much; a
+    # state check reads the doors inside a window this often, for locks whose events do not
+    # come (0: off); the leader looks for due relocks this often. The shortest `relock after`
+    # is a minute (a test may lower it).
+    keep_open_minutes: float = Field(30.0, gt=0, validation_alias="LOCKBOT_KEEP_OPEN_MINUTES")
+    window_check_minutes: float = Field(5.0, ge=0, validation_alias="LOCKBOT_WINDOW_CHECK_MINUTES")
+    relock_look_s: float = Field(5.0, gt=0, le=60, validation_alias="LOCKBOT_RELOCK_LOOK")
+    relock_min_s: float = Field(60.0, ge=1, validation_alias="LOCKBOT_RELOCK_MIN_SECONDS")
     seam_timeout_s: float = Field(10.0, gt=0, validation_alias="LOCKBOT_SEAM_TIMEOUT")
     # The App Home is published at most once per person in this many seconds (bot.slack.home).
     home_refresh_s: float = Field(3.0, ge=0, validation_alias="LOCKBOT_HOME_REFRESH")

@@ -23,4 +23,9 @@ SLACK_CALLS = Counter("lockbot_slack_calls_total", "Slack Web API calls", ["meth
 PENDING = Gauge("lockbot_pending_requests", "Lock requests not yet in a final state")
 SCHEDULE_RUNS = Counter("lockbot_schedule_runs_total", "Scheduled lock runs started")
 SCHEDULE_MISSES = Counter("lockbot_schedule_misses_total", "Scheduled runs skipped as too late")
+RELOCKS = Counter(
+    "lockbot_relocks_total",
+    "Relocks owed by an unlock inside a lock window, by how they ended",
+    ["outcome"],  # relocked | already_locked | window_ended | failed | refused
+)
 LEADER = Gauge("lockbot_scheduler_leader", "1 when this replica runs the scheduled jobs, else 0")

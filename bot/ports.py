@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from bot.door_sync import ListedLock
 from bot.models import LockBatch, LockRequest
 from bot.news import News
+from bot.window_news import WindowNews, WindowUnlock
 
 AttemptStatus = Literal["pending", "success", "error"]
 
@@ -92,6 +93,12 @@ class DeviceReader(Protocol):
     async def list_locks(self) -> Sequence[ListedLock]: ...
 
 
+class CodeReader(Protocol):
+    """Names the access code a keypad unlock used (lock windows tell who it was)."""
+
+    async def access_code_name(self, access_code_id: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class DeviceEvent:
     """A Seam event, as the domain needs it (bot.seam translates the SDK's classes)."""
@@ -102,6 +109,7 @@ class DeviceEvent:
     device_id: str | None = None
     action_attempt_id: str | None = None
     method: str | None = None  # lock.locked / lock.unlocked: manual, keycode, remote, unknown…
+    access_code_id: str | None = None  # lock.unlocked by keycode: the code used
     error_type: str | None = None  # action_attempt.*.failed
     error_message: str | None = None
     battery_level: float | None = None  # 0.0 … 1.0
@@ -121,6 +129,15 @@ class EventNotifier(Protocol):
     async def post(self, channel: str, news: News) -> MessageRef | None: ...
 
     async def update(self, ref: MessageRef, news: News) -> None: ...
+
+
+class WindowNotifier(Protocol):
+    """Tells lock windows' news: the unlock message (with its buttons), then lines in its
+    thread; a relock given up on is also alerted."""
+
+    async def window_unlocked(self, channel: str, news: WindowUnlock) -> MessageRef | None: ...
+
+    async def window_news(self, channel: str, thread: str | None, news: WindowNews) -> None: ...
 
 
 class Progress(StrEnum):

@@ -26,6 +26,7 @@ from bot.locking.lease import Lease
 from bot.locking.pacing import REFRESH_S
 from bot.locking.recovery import Recovery
 from bot.ports import GroupDirectory, Notifier
+from bot.relocks import Relocks
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
 from bot.schedules import Limits, Schedules
@@ -35,7 +36,9 @@ from bot.slack.event_notifier import SlackEventNotifier
 from bot.slack.home import Home, HomeWatch
 from bot.slack.notifier import SlackNotifier
 from bot.slack.usergroups import SlackGroups
+from bot.slack.window_notifier import SlackWindowNotifier
 from bot.web import SEAM_PATH, Probes, SeamWebhookIntake, build_web_app
+from bot.window_watch import WindowWatch
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 8.0
@@ -161,6 +164,7 @@ class Bot:
             Limits(
                 min_interval=timedelta(minutes=settings.schedule_min_minutes),
                 per_person=settings.schedules_per_person,
+                relock_min=timedelta(seconds=settings.relock_min_s),
             ),
         )
         # The App Home (#14): shown on opening, and again when a lock settles or a door changes.
@@ -170,6 +174,20 @@ class Bot:
         notifier.settled = self.home.refresh
         # Seam events (#5): one relay, fed by the webhook or, without one, by the poller.
         tell = Teller(SlackEventNotifier(self.client))
+        # Lock windows (#15): an unlock inside one is told and relocked by the leader.
+        window_notifier = SlackWindowNotifier(self.client, settings.alert_channel)
+        keep_open = timedelta(minutes=settings.keep_open_minutes)
+        db, backend = self.runtime.db, self.runtime.backend
+        self.windows = WindowWatch(db, window_notifier, backend, backend, keep_open=keep_open)
+        self.relocks = Relocks(
+            db,
+            self.runtime.service,
+            backend,
+            window_notifier,
+            is_leader=lambda: self.schedule_runner.leading,
+            keep_open=keep_open,
+            every_s=settings.relock_look_s,
+        )
         relay = EventRelay(
             self.runtime.db,
             Attempts(self.runtime.db, self.runtime.service.tracker),
@@ -177,6 +195,7 @@ class Bot:
             NoiseControl(self.runtime.db, tell, flap=timedelta(minutes=settings.flap_minutes)),
             UnexpectedUnlocks(timedelta(hours=settings.locked_hours)),
             tell,
+            windows=self.windows,
         )
         self.relay: EventHandler = HomeWatch(relay, self.home)
         self.seam_webhook = self._seam_webhook(settings)
@@ -221,6 +240,7 @@ class Bot:
             schedules=self.schedules,
             default_timezone=self.settings.timezone,
             home=self.home,
+            relocks=self.relocks,
         )
         self.probes.migrated = True
         webhook = (
@@ -242,6 +262,10 @@ class Bot:
         await web.SockSite(self._runner, sock).start()
         await self.runtime.start()
         self.schedule_runner.start()
+        self.relocks.start()
+        if self.settings.window_check_minutes > 0:
+            every = self.settings.window_check_minutes * 60
+            self.runtime.scheduler.every(every, "window-check", self._check_windows)
         if self.seam_webhook is None:
             self.poller = EventPoller(
                 self.runtime.db,
@@ -283,6 +307,10 @@ class Bot:
             events,
         )
 
+    async def _check_windows(self) -> None:
+        if self.schedule_runner.leading:
+            await self.windows.check()
+
     async def _check_slack(self) -> None:
         """HTTP mode has no connection to watch: ready once the bot token works."""
         while not self.probes.slack_live:
@@ -306,6 +334,7 @@ class Bot:
         # Before the database closes: a poll under way finishes handing on its events.
         if self.poller is not None:
             await self.poller.stop()
+        await self.relocks.close()
         await self.schedule_runner.close()
         await self.home.close()
         await self.runtime.close()

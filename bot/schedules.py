@@ -19,7 +19,8 @@ from bot.door_admin import door_channels
 from bot.models import Door, DoorGroup, LockBatch, Schedule, ScheduleRun, utcnow
 from bot.names import Named, Unknown, covered_doors, group_doors, resolve
 from bot.refusals import Refusal, Refused
-from bot.when import When, parse_when
+from bot.when import When
+from bot.windows import RELOCK_MIN, Planned, Window, parse_schedule
 
 ScheduleListener = Callable[[], Coroutine[Any, Any, None]]
 
@@ -55,6 +56,7 @@ class Limits:
 
     min_interval: timedelta = timedelta(hours=1)
     per_person: int = 10
+    relock_min: timedelta = RELOCK_MIN  # the shortest `relock after` (a test may lower it)
 
 
 @dataclass(frozen=True)
@@ -62,21 +64,33 @@ class ScheduleView:
     schedule: Schedule
     when: When
     next_runs: list[datetime]
+    window: Window | None = None
 
     @property
     def id(self) -> int:
         assert self.schedule.id is not None
         return self.schedule.id
 
+    def describe(self) -> str:
+        """When it runs, in plain words, with its window if it has one."""
+        return Planned(self.when, self.window).describe()
+
 
 def when_of(schedule: Schedule) -> When:
     return When(schedule.cron, schedule.timezone)
 
 
+def window_of(schedule: Schedule) -> Window | None:
+    if schedule.window_minutes is None:
+        return None
+    after = schedule.relock_after_s
+    return Window(schedule.window_minutes, None if after is None else timedelta(seconds=after))
+
+
 def view(schedule: Schedule, count: int = 3) -> ScheduleView:
     when = when_of(schedule)
     runs = [] if schedule.paused else when.next_runs(count)
-    return ScheduleView(schedule, when, runs)
+    return ScheduleView(schedule, when, runs, window_of(schedule))
 
 
 async def _target(session: AsyncSession, text: str) -> Named:
@@ -132,7 +146,7 @@ _OWNER_LOCKS = 0x5C4ED  # names these locks among the server's advisory locks
 
 
 async def _same_schedule(
-    session: AsyncSession, owner: str, named: Named, when: When, channel_id: str
+    session: AsyncSession, owner: str, named: Named, planned: Planned, channel_id: str
 ) -> Schedule | None:
     """The owner's active schedule that locks the same door or group at the same times from
     the same channel, if there is one."""
@@ -140,11 +154,13 @@ async def _same_schedule(
         col(Schedule.created_by) == owner,
         col(Schedule.paused).is_(False),
         col(Schedule.door_id if isinstance(named, Door) else Schedule.group_id) == named.id,
-        col(Schedule.cron) == when.cron,
-        col(Schedule.timezone) == when.timezone,
+        col(Schedule.cron) == planned.when.cron,
+        col(Schedule.timezone) == planned.when.timezone,
         col(Schedule.channel_id) == channel_id,
     )
-    return (await session.exec(query)).first()
+    return next(
+        (s for s in (await session.exec(query)).all() if window_of(s) == planned.window), None
+    )
 
 
 class Schedules:
@@ -201,7 +217,8 @@ class Schedules:
     ) -> ScheduleView:
         """A schedule owned by `user_id`, made by `actor` (default: the owner himself); a
         terminal operator makes one for a Slack user with `--as`."""
-        when = parse_when(when_text, default_timezone)
+        planned = parse_schedule(when_text, default_timezone, self.limits.relock_min)
+        when, window = planned.when, planned.window
         named = await _target(session, target)
         assert named.id is not None
         doors = await covered_doors(session, named)
@@ -216,7 +233,7 @@ class Schedules:
         await _one_owner_at_a_time(session, user_id)
         # A second submit of the same form (or the same command typed twice) is the schedule
         # already made, not a second one locking the same doors at the same time.
-        if (same := await _same_schedule(session, user_id, named, when, channel_id)) is not None:
+        if (same := await _same_schedule(session, user_id, named, planned, channel_id)) is not None:
             return view(same)
         await self._within_limits(session, actor or user_id, user_id, when)
         schedule = Schedule(
@@ -228,6 +245,8 @@ class Schedules:
             channel_id=channel_id,
             created_by=user_id,
             covered_until=utcnow(),
+            window_minutes=window.minutes if window else None,
+            relock_after_s=_seconds(window.relock_after) if window else None,
         )
         session.add(schedule)
         await session.flush()
@@ -285,6 +304,10 @@ class Schedules:
         result = view(schedule)
         await self._changed(session)
         return result
+
+
+def _seconds(length: timedelta | None) -> int | None:
+    return None if length is None else int(length.total_seconds())
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,7 @@ def to_device_event(sdk_event: Any, raw: Mapping[str, Any] | None = None) -> Dev
         device_id=_text(get("device_id")),
         action_attempt_id=_text(get("action_attempt_id")),
         method=_text(get("method")) if event_type.startswith("lock.") else None,
+        access_code_id=_text(get("access_code_id")) if event_type.startswith("lock.") else None,
         error_type=_text(_field(error, "type")) if error is not None else None,
         error_message=_text(_field(error, "message")) if error is not None else None,
         battery_level=level,
@@ -328,6 +329,14 @@ class SeamBackend:
             "devices.get", lambda: self.client.devices.get(device_id=device_id)
         )
         return to_device_state(device, device_id)
+
+    async def access_code_name(self, access_code_id: str) -> str | None:
+        """The name people gave an access code (a lock window says who unlocked); a read."""
+        code = await self._call(
+            "access_codes.get",
+            lambda: self.client.access_codes.get(access_code_id=access_code_id),
+        )
+        return _text(_field(code, "name"))
 
     async def list_locks(self) -> list[SeamLock]:
         """Every lock in the workspace, page after page; thermostats, sensors and the like are

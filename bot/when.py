@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["When", "WhenError", "parse_when", "resolve_zone"]
+__all__ = ["When", "WhenError", "parse_when", "resolve_zone", "time_of_day"]
 
 EXAMPLES = (
     "Try `every weekday at 22:00`, `at 7:15pm on mon,wed`, `weekends at 10:00` or "
@@ -329,6 +329,11 @@ def _parse_natural(text: str) -> str:
         raise _fail(f"Say which days for `{text}`, e.g. `every day at {hour:02d}:{minute:02d}`.")
     days = _parse_days(match["days"])
     return f"{minute} {hour} * * {_day_of_week_field(days)}"
+
+
+def time_of_day(text: str) -> tuple[int, int]:
+    """(hour, minute) of a typed time, or WhenError: the same times a `<when>` reads."""
+    return _parse_time(" ".join(text.lower().split()))
 
 
 def _parse_time(text: str) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from bot.db import Database, migrate, sync_url
 
 PG_URL = os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
 TABLES = (
+    "relock",
     "device_state",
     "quiet_hours",
     "event_mute",

@@ -5,6 +5,7 @@ NOTIFY on PostgreSQL, within its 5 s reload on SQLite, so nothing here talks to 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -40,8 +41,7 @@ def _describe(item: ScheduleView) -> str:
     s = item.schedule
     state = "paused" if s.paused else "active"
     return (
-        f"{item.id}\t{s.target}\t{item.when.describe()}\t{state}\tin {s.channel_id}\t"
-        f"by {s.created_by}"
+        f"{item.id}\t{s.target}\t{item.describe()}\t{state}\tin {s.channel_id}\tby {s.created_by}"
     )
 
 
@@ -73,12 +73,13 @@ def _as_operator(
     every other terminal command), so the limits on how often and how many do not apply:
     whoever runs the terminal can change the database anyway."""
     from bot.access import AccessPolicy
-    from bot.schedules import Schedules
+    from bot.schedules import Limits, Schedules
 
     config = config or settings()
     actor = operator()
     # No on_change: the bot in another process learns of the change from the database.
-    schedules = Schedules(AccessPolicy(config.admins | {actor}, _groups(config)))
+    limits = Limits(relock_min=timedelta(seconds=config.relock_min_s))
+    schedules = Schedules(AccessPolicy(config.admins | {actor}, _groups(config)), limits=limits)
     return in_session(lambda session: work(session, schedules, actor), config)
 
 
@@ -86,7 +87,11 @@ def _as_operator(
 def schedules_add(
     target: Annotated[str, typer.Argument(help='A door or group name, e.g. "Front Door".')],
     when: Annotated[
-        str, typer.Argument(help='e.g. "every weekday at 22:00" or "cron 0 22 * * 1-5".')
+        str,
+        typer.Argument(
+            help='e.g. "every weekday at 22:00", "cron 0 22 * * 1-5", or a lock window: '
+            '"weekdays at 22:00 until 07:00".'
+        ),
     ],
     channel: Annotated[
         str, typer.Option("--channel", help="Slack channel ID (C…) the runs report in.")
@@ -94,6 +99,14 @@ def schedules_add(
     tz: Annotated[
         str | None,
         typer.Option("--tz", help="Time zone when WHEN names none (default: LOCKBOT_TIMEZONE)."),
+    ] = None,
+    relock_after: Annotated[
+        str | None,
+        typer.Option(
+            "--relock-after",
+            help='For a window: lock a door unlocked inside it again after this long ("5m", '
+            'the default; at least 1m), or "never".',
+        ),
     ] = None,
     as_user: AsUser = None,
 ) -> None:
@@ -104,6 +117,9 @@ def schedules_add(
         raise fail(f"--as takes a Slack user ID (U… or W…), not {as_user!r}")
     config = settings()
     zone = tz or config.timezone
+    if relock_after is not None:
+        relock = "never" if relock_after.strip().lower() == "never" else f"after {relock_after}"
+        when = f"{when} relock {relock}"
 
     async def work(session: AsyncSession, schedules: Schedules, actor: str) -> ScheduleView:
         creator = as_user or actor
@@ -112,7 +128,7 @@ def schedules_add(
     item = _as_operator(work, config)
     s = item.schedule
     typer.echo(
-        f"✓ schedule {item.id}: lock {s.target} {item.when.describe()}, reporting in "
+        f"✓ schedule {item.id}: lock {s.target} {item.describe()}, reporting in "
         f"{s.channel_id}, as {s.created_by}"
     )
     typer.echo(_next_runs(item))
@@ -140,12 +156,12 @@ def schedules_remove(schedule_id: int) -> None:
 def schedules_pause(schedule_id: int) -> None:
     """Stop a schedule's runs until `resume`; runs in between are skipped, not reported."""
     item = _as_operator(lambda s, schedules, actor: schedules.pause(s, actor, schedule_id))
-    typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+    typer.echo(f"✓ paused schedule {item.id}: {item.schedule.target} {item.describe()}")
 
 
 @schedules_app.command("resume")
 def schedules_resume(schedule_id: int) -> None:
     """Run a paused schedule again, from its next fire time on."""
     item = _as_operator(lambda s, schedules, actor: schedules.resume(s, actor, schedule_id))
-    typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.when.describe()}")
+    typer.echo(f"✓ resumed schedule {item.id}: {item.schedule.target} {item.describe()}")
     typer.echo(_next_runs(item))

@@ -26,6 +26,7 @@ from bot.events.unexpected import UnexpectedUnlocks
 from bot.models import SeamEvent, utcnow
 from bot.news import Locked, Tampered, Unlocked
 from bot.ports import DeviceEvent
+from bot.window_watch import WindowWatch
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class EventRelay:
     noise: NoiseControl
     unexpected: UnexpectedUnlocks
     tell: Teller
+    # Lock windows (bot/window_watch.py): an unlock inside one is told past mutes and quiet hours.
+    windows: WindowWatch | None = field(default=None, kw_only=True)
     clock: Callable[[], datetime] = field(default=utcnow, kw_only=True)
     # The webhook and the poller can hand us two events of one device at once; the notices
     # they both read and rewrite need them one after the other.
@@ -106,6 +109,11 @@ class EventRelay:
             route = await self.router.route(session, device_id)
             if route is None:
                 return "ignored"  # a lock Seam knows and lockbot does not
+        if event.event_type == UNLOCKED and self.windows is not None:
+            told = await self.windows.unlocked(route.door, event)
+            if told is not None:
+                return told
+        async with self.db.session() as session:
             held = await self.noise.held(session, event, device_id, route)
             if held is not None:
                 return held

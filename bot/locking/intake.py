@@ -135,7 +135,7 @@ class Intake:
         async with self.db.writing() as session:
             named = await lookup(session, text)
             # A schedule's runs are not its creator's typing: they never count against them.
-            limited = self.rate_limit and requester.source != "schedule"
+            limited = self.rate_limit and requester.source not in ("schedule", "relock")
             over_limit = limited and await self._over_limit(session, requester.user_id, now)
             if isinstance(named, DoorGroup) and not over_limit:
                 assert named.id is not None
@@ -280,7 +280,7 @@ class Intake:
         assert door.id is not None
         channels = await door_channels(session, door.id)
         # A schedule's runs lock from its channel, so a limit made after the schedule holds too.
-        from_channel = requester.source in ("slack", "schedule")
+        from_channel = requester.source in ("slack", "schedule", "relock")
         if channels and from_channel and requester.channel_id not in channels:
             row.status, row.error_type = LockStatus.REJECTED, Rejection.WRONG_CHANNEL
             row.error_message = f"may be locked only from {', '.join(channels)}"

@@ -13,7 +13,7 @@ from bot.ports import MessageRef
 @dataclass(frozen=True)
 class Requester:
     user_id: str
-    source: str = "slack"  # slack | cli | schedule
+    source: str = "slack"  # slack | cli | schedule | relock (bot/relocks.py)
     channel_id: str | None = None
     response_url: str | None = None
     # Where to tell it: the thread of an earlier request's message (Slack's Try again), whose

@@ -18,7 +18,7 @@ from bot.models.event_tables import (
     SeamEvent,
 )
 from bot.models.lock_tables import LockBatch, LockRequest, LockStatus, Rejection
-from bot.models.schedule_tables import Schedule, ScheduleRun
+from bot.models.schedule_tables import Relock, Schedule, ScheduleRun
 
 __all__ = [
     "AuditEvent",
@@ -39,6 +39,7 @@ __all__ = [
     "Permission",
     "QuietHours",
     "Rejection",
+    "Relock",
     "Schedule",
     "ScheduleRun",
     "SeamEvent",

@@ -23,6 +23,7 @@ from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus, Rejection
 from bot.names import find_door, find_group
 from bot.ports import DeviceReader
+from bot.relocks import Relocks
 from bot.schedules import Schedules
 from bot.slack import blockkit, picker, retry, views
 from bot.slack.admin import run_admin
@@ -46,6 +47,7 @@ from bot.slack.home import Home
 from bot.slack.later import Later, follow_up
 from bot.slack.modals import Asked, Modals, add_modals
 from bot.slack.schedule_commands import ScheduleCommands
+from bot.slack.window_buttons import add_window_buttons
 from bot.slack.words import groups, locks, usage
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,7 @@ def build_app(
     schedules: Schedules,
     default_timezone: str = "UTC",
     home: Home | None = None,
+    relocks: Relocks | None = None,
 ) -> AsyncApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
@@ -317,4 +320,6 @@ def build_app(
 
     if home is not None:
         home.listen(app, slack.lock)
+    if relocks is not None:
+        add_window_buttons(app, relocks, slack.lock)
     return app

@@ -26,6 +26,7 @@ LOCK_SHORTCUT = "lockbot_lock_shortcut"
 SCHEDULE_VIEW = "lockbot_schedule"
 LOCK_VIEW = "lockbot_lock"
 TARGET, DAYS, TIME, ZONE, CHANNEL = "target", "days", "time", "zone", "channel"
+UNTIL = "until"
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 _DAY_VALUES = tuple(value for value, _ in words.DAYS)
@@ -117,6 +118,9 @@ def schedule_builder(
         *_target(targets),
         _input(DAYS, words.DAYS_LABEL, days),
         _input(TIME, words.TIME_LABEL, time),
+        _input(
+            UNTIL, words.UNTIL_LABEL, {"type": "timepicker"}, hint=words.UNTIL_HINT, optional=True
+        ),
         _input(ZONE, words.ZONE_LABEL, zone_input, hint=words.ZONE_HINT),
         _channel(words.REPORT_LABEL, words.REPORT_HINT, channel, optional=False),
     ]
@@ -149,11 +153,13 @@ class ScheduleForm:
     time: str  # HH:MM, 24-hour
     zone: str  # a canonical IANA name
     channel: str
+    until: str | None = None  # HH:MM, 24-hour: a lock window's end (bot.windows)
 
     @property
     def when(self) -> str:
         """The same `<when>` a person could type, so bot.when reads both alike."""
-        return f"at {self.time} on {','.join(self.days)}"
+        until = f" until {self.until}" if self.until else ""
+        return f"at {self.time} on {','.join(self.days)}{until}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,11 @@ def read_schedule(values: dict[str, Any]) -> ScheduleForm | Errors:
     time = _selected(values, TIME, "selected_time")
     if not _HH_MM.fullmatch(time):
         errors[TIME] = words.PICK_TIME
+    until = _selected(values, UNTIL, "selected_time") or None
+    if until is not None and not _HH_MM.fullmatch(until):
+        errors[UNTIL] = words.PICK_TIME
+    elif until is not None and until == time:
+        errors[UNTIL] = words.UNTIL_IS_START
     zone = _selected(values, ZONE, "value")
     if not zone:
         errors[ZONE] = words.PICK_ZONE
@@ -203,7 +214,7 @@ def read_schedule(values: dict[str, Any]) -> ScheduleForm | Errors:
     if errors:
         return errors
     days = tuple(d for d in _DAY_VALUES if d in ticked)
-    return ScheduleForm(target, days, time, zone, channel)
+    return ScheduleForm(target, days, time, zone, channel, until)
 
 
 def read_lock(values: dict[str, Any]) -> LockForm | Errors:

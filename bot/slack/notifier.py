@@ -134,6 +134,11 @@ class SlackNotifier:
             return
         if request.message_channel and request.message_ts:
             await self._reply(request, locks.thread_final(request))
+            if request.source == "relock":
+                # Its root is the unlock message, which keeps its story and buttons.
+                if request.status is not LockStatus.LOCKED:
+                    await self.alert(request)
+                return
             await self.client.chat_update(
                 channel=request.message_channel,
                 ts=request.message_ts,

@@ -14,7 +14,8 @@ from bot.schedules import ScheduleError, Schedules, ScheduleView
 from bot.slack.later import Later
 from bot.slack.words import schedules as words
 from bot.slack.words.refusals import refusal
-from bot.when import WhenError, names_zone, parse_when
+from bot.when import WhenError
+from bot.windows import parse_schedule, says_zone
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ class ScheduleCommands:
 
     async def add(self, user_id: str, channel_id: str, target: str, when: str) -> str | Later:
         try:
-            parse_when(when, self.default_timezone)  # a <when> that can't be is told at once
+            # A <when> that can't be is told at once.
+            parse_schedule(when, self.default_timezone, self.schedules.limits.relock_min)
         except WhenError as error:
             return words.bad_when(error)
-        if names_zone(when):
+        if says_zone(when):
             return await self._add(user_id, channel_id, target, when, self.default_timezone)
         # Their zone is in Slack (`users.info`): asked after the ack, as Slack may be slow.
         return Later(

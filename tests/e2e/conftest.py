@@ -49,6 +49,22 @@ async def seam(fake_seam: FakeSeamServer) -> AsyncIterator[SeamProxy]:
 
 
 @pytest.fixture
+async def lock_itself(fake_seam: FakeSeamServer) -> AsyncIterator[httpx.AsyncClient]:
+    """Changes the fake's devices as the lock itself would (a keypad unlock); the fake is
+    shared by the session, so it is reset after."""
+    async with httpx.AsyncClient(base_url=fake_seam.url, timeout=10) as client:
+        try:
+            yield client
+        finally:
+            (await client.post("/_harness/reset", json={})).raise_for_status()
+
+
+async def set_locked(client: httpx.AsyncClient, locked: bool) -> None:
+    update = {"device_id": AUGUST_1, "properties": {"locked": locked}}
+    (await client.post("/_harness/update_device", json=update)).raise_for_status()
+
+
+@pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack(BOT_TOKEN, groups={"SNIGHT": ["U7"]}) as fake:
         yield fake

@@ -5,35 +5,17 @@ as the lock itself would change."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 from sqlmodel import select
 
 from bot.db import Database
 from bot.models import LockRequest, LockStatus, utcnow
-from tests.e2e.conftest import LiveBot, assert_all_final, followed_up
+from tests.e2e.conftest import LiveBot, assert_all_final, followed_up, set_locked
 from tests.e2e.test_seam_webhook import post_event, seam_event, with_secret
 from tests.fakes.seam_proxy import SeamProxy
-from tests.fakes.seam_server import AUGUST_1, FakeSeamServer
 from tests.fakes.slack_api import FakeSlack
-
-
-@pytest.fixture
-async def lock_itself(fake_seam: FakeSeamServer) -> AsyncIterator[httpx.AsyncClient]:
-    """Changes the fake's devices; the fake is shared by the session, so it is reset after."""
-    async with httpx.AsyncClient(base_url=fake_seam.url, timeout=10) as client:
-        try:
-            yield client
-        finally:
-            (await client.post("/_harness/reset", json={})).raise_for_status()
-
-
-async def set_locked(client: httpx.AsyncClient, locked: bool) -> None:
-    update = {"device_id": AUGUST_1, "properties": {"locked": locked}}
-    (await client.post("/_harness/update_device", json=update)).raise_for_status()
 
 
 async def front_door(live: LiveBot, user_id: str = "U1") -> str:

@@ -83,9 +83,12 @@ def schedule_values(
     time: str = "22:00",
     zone: str = "America/New_York",
     channel: str | None = "CSCHED",
+    until: str | None = None,
 ) -> dict[str, Any]:
-    """A filled schedule builder's `view.state.values`, as Slack sends it."""
+    """A filled schedule builder's `view.state.values`, as Slack sends it (the optional end of
+    a lock window, `until`, as unset when None)."""
     return {
+        "until": {"until": {"type": "timepicker", "selected_time": until}},
         "target": {"target": {"type": "static_select", "selected_option": {"value": target}}},
         "days": {"days": {"type": "checkboxes", "selected_options": [{"value": d} for d in days]}},
         "time": {"time": {"type": "timepicker", "selected_time": time}},

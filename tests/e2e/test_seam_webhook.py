@@ -213,6 +213,10 @@ def test_a_lock_event_keeps_its_method_and_attempt() -> None:
         "aa-9",
     )
     assert event.occurred_at == datetime(2026, 3, 1, 10, 0, 0, 250000, tzinfo=UTC)
+    # A keypad unlock names its code, which a lock window tells by name.
+    unlocked = seam_event("lock.unlocked", method="keycode", access_code_id="ac-7")
+    keypad = to_device_event(seam_event_from_dict(unlocked))
+    assert keypad is not None and (keypad.method, keypad.access_code_id) == ("keycode", "ac-7")
 
 
 def test_a_failed_attempt_takes_its_error_from_the_raw_payload() -> None:

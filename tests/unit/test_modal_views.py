@@ -97,7 +97,7 @@ def test_the_builder_offers_days_a_time_the_persons_zone_and_a_channel() -> None
     view = valid(views.schedule_builder(Lockable([door(1)], []), "America/New_York", "CSEC"))
     assert view["callback_id"] == views.SCHEDULE_VIEW
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert list(blocks) == ["target", "days", "time", "zone", "channel"]
+    assert list(blocks) == ["target", "days", "time", "until", "zone", "channel"]
     # Each field's action id is its block id: errors and state use the same name.
     assert all(b["element"]["action_id"] == name for name, b in blocks.items())
     days = blocks["days"]["element"]

@@ -205,7 +205,7 @@ def schedule_block(item: ScheduleView, last: LastRun | None) -> dict[str, Any]:
     s = item.schedule
     state = "⏸️ paused" if s.paused else f"next run {pretty_date(item.next_runs[0])}"
     text = (
-        f"⏰ `{item.id}` {bold(s.target)}: {escape(item.when.describe())}\n"
+        f"⏰ `{item.id}` {bold(s.target)}: {escape(item.describe())}\n"
         f"{state} · last run: {last_result(last)}"
     )
     if s.paused:

@@ -97,6 +97,8 @@ def root_final(request: LockRequest) -> str:
 
 def thread_final(request: LockRequest) -> str:
     if request.status is LockStatus.LOCKED:
+        if request.source == "relock":
+            return f"✅ Locked again in {elapsed(request)}, as the lock window asks."
         return f"✅ Locked in {elapsed(request)}."
     late = request.status in (LockStatus.TIMED_OUT, LockStatus.EXPIRED)
     return f"{'⌛' if late else '❌'} {error_detail(request)}\n*What to do:* {next_step(request)}"

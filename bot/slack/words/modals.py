@@ -35,6 +35,12 @@ DAYS = (
     ("sun", "Sunday"),
 )
 TIME_LABEL = "Time"
+UNTIL_LABEL = "Keep locked until"
+UNTIL_HINT = (
+    "Optional. Until then, an unlock is told here with Lock now and Keep open, and the door "
+    "is locked again 5 min later."
+)
+UNTIL_IS_START = "Choose an end other than the start time."
 ZONE_LABEL = "Time zone"
 ZONE_HINT = "An IANA time zone, such as Europe/Berlin or America/New_York; yours from Slack."
 REPORT_LABEL = "Report in"

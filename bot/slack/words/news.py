@@ -33,6 +33,11 @@ _METHODS = {
 }
 
 
+def how_done(method: str | None) -> str | None:
+    """How Seam says a lock or unlock was done, in words ("keypad code"); None when unknown."""
+    return _method(method)
+
+
 def _method(method: str | None) -> str | None:
     if method is None or method == "unknown":
         return None

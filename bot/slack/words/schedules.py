@@ -19,7 +19,7 @@ def line(item: ScheduleView) -> str:
     s = item.schedule
     state = "⏸️ paused" if s.paused else f"next {local_time(item.next_runs[0], s.timezone)}"
     return (
-        f"`{item.id}` *{escape(s.target)}*: {escape(item.when.describe())}, {state}, "
+        f"`{item.id}` *{escape(s.target)}*: {escape(item.describe())}, {state}, "
         f"in <#{s.channel_id}>, by {mention(s.created_by)}"
     )
 
@@ -59,7 +59,7 @@ def added(item: ScheduleView, channel_id: str, *, here: bool = True) -> str:
     runs = ", ".join(local_time(t, item.schedule.timezone) for t in item.next_runs)
     return (
         f"⏰ Schedule `{item.id}`: I'll lock *{escape(item.schedule.target)}* "
-        f"{escape(item.when.describe())} and report {'here ' if here else ''}in <#{channel_id}>. "
+        f"{escape(item.describe())} and report {'here ' if here else ''}in <#{channel_id}>. "
         f"Next runs: {runs}. Pause with `/lock pause {item.id}`, remove with "
         f"`/lock unschedule {item.id}`."
     )

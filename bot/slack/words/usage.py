@@ -26,7 +26,9 @@ under the bot's message; failures also go to the alert channel.
 • `/lock history [door] [N]`: the last N lock requests (default 10).
 • `/lock schedule <door or group> <when>`: lock it on a schedule, for example \
 `/lock schedule floor 2 weekdays at 22:00` or `… cron 0 22 * * 1-5 in Europe/Berlin` \
-(your Slack time zone unless you say `in <zone>`). `/lock schedule` alone opens a form.
+(your Slack time zone unless you say `in <zone>`). `/lock schedule` alone opens a form. \
+Add `until 07:00` to keep it locked until then: an unlock is told here and locked again \
+5 min later (`relock after 10m`, or `relock never`, at the end).
 • `/lock schedules`, `/lock pause <id>`, `/lock resume <id>`, `/lock unschedule <id>`.
 • `/lock admin help`: for admins: doors, aliases, groups, channels, grants, sync, audit \
 (also in the terminal: `lockbot doors|groups|grant|config …`).
