@@ -17,6 +17,7 @@ from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2
 from tests.fakes.slack_api import Call, FakeSlack
+from tests.support.block_kit import plain_angles
 
 
 def closed_port() -> int:
@@ -118,7 +119,7 @@ async def test_help_lists_the_commands(live: LiveBot, seam: SeamProxy) -> None:
     body = (await live.command("help")).response.json()
     for command in (
         "`/lock`",
-        "`/lock <door or group>`",
+        "`/lock &lt;door or group&gt;`",
         "`/lock list`",
         "`/lock status",
         "`/lock history",
@@ -132,6 +133,7 @@ async def test_help_lists_the_commands(live: LiveBot, seam: SeamProxy) -> None:
         "lockbot doors|groups|grant|config",
     ):
         assert command in body["text"], command
+    assert not plain_angles(body["text"]), "Slack would read these as links"
     assert seam.calls == []
 
 

@@ -13,6 +13,7 @@ from tests.e2e.conftest import ALERTS, bot_settings, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import APP_ID, FakeSlack
 from tests.fakes.slack_api import TEST_APP_TOKEN as APP_TOKEN
+from tests.support.block_kit import plain_angles
 from tests.support.slack_requests import block_actions_payload
 
 
@@ -67,7 +68,8 @@ async def test_help_comes_back_in_the_ack(
     socket_bot: Bot, seam: SeamProxy, slack: FakeSlack
 ) -> None:
     ack = await slack.send_slash_command("help")
-    assert "`/lock <door or group>`" in ack["text"]
+    assert "`/lock &lt;door or group&gt;`" in ack["text"]
+    assert not plain_angles(ack["text"]), "Slack would read these as links"
     assert "`/lock help`" in ack["text"]
     assert seam.calls == [] and slack.messages() == []
 
