@@ -19,7 +19,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,6 +98,17 @@ class Database:
             return
         async with self._write_lock, self.session() as session:
             yield session
+
+    @asynccontextmanager
+    async def connection_writing(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection (no ORM session) for work that writes; on SQLite it takes the same
+        turn as `writing`. What is not committed is rolled back when the block ends."""
+        if self._write_lock is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            yield conn
 
     async def update(self, model: type[Row], row_id: int, **values: Any) -> Row:
         """Set columns of one row by primary key, and return it as written."""

@@ -30,6 +30,7 @@ TABLES = (
     "door_group",
     "door_alias",
     "door",
+    "directory_version",
 )
 
 

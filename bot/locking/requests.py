@@ -46,6 +46,9 @@ class Submission:
     joined: LockRequest | None = None
     # The only channels the door may be locked from, when it was asked from another one.
     channels: list[str] = field(default_factory=list)
+    # The request it joined was still pending when this one was committed, under a lock its
+    # settle waits for: it will find this one, so nobody needs to catch up (`Receipts`).
+    leader_pending: bool = False
 
     @property
     def accepted(self) -> bool:

@@ -6,7 +6,7 @@ this package puts every table on `SQLModel.metadata` (Alembic and its test need 
 
 from __future__ import annotations
 
-from bot.models.access_tables import AuditEvent, Grant, Permission
+from bot.models.access_tables import AuditEvent, DirectoryVersion, Grant, Permission
 from bot.models.columns import utcnow
 from bot.models.door_tables import Door, DoorAlias, DoorChannel, DoorGroup, GroupMember, NameSource
 from bot.models.event_tables import (
@@ -23,6 +23,7 @@ from bot.models.schedule_tables import Schedule, ScheduleRun
 __all__ = [
     "AuditEvent",
     "DeviceFacts",
+    "DirectoryVersion",
     "Door",
     "DoorAlias",
     "DoorChannel",
