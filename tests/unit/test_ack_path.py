@@ -142,7 +142,7 @@ async def test_a_request_is_decided_on_every_change_committed_before_it(
                 assert door is not None and door.id is not None
                 allowed = bool(await policy.may_lock(s, user, door.id))
             submission = await service.submit(Requester(user, channel_id="C1"), target)
-            status = getattr(submission, "request").status
+            status = submission.request.status
             assert (status is not LockStatus.DENIED) == allowed, (step, status)
     finally:
         await other.close()
