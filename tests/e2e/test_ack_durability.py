@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import select
-
-from bot.db import Database
-from bot.models import LockRequest, LockStatus
-from tests.e2e.conftest import SIGNING_SECRET, assert_all_final, bot_env, seed_doors
+from bot.models import LockStatus
+from tests.e2e.conftest import SIGNING_SECRET, assert_all_final, bot_env, lock_rows, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.slack_api import FakeSlack
 from tests.support.bot_process import BotProcess
@@ -65,7 +62,7 @@ async def test_kill_9_mid_burst_loses_no_acked_request_and_each_ends_after_resta
         if answer.status == 200
     }
     assert 0 < len(acked) < CLIENTS * EACH, "the kill came before the burst ended"
-    rows = {row.response_url: row for row in await assert_recorded(database_url)}
+    rows = {row.response_url: row for row in await lock_rows(database_url)}
     missing = acked - rows.keys()
     assert not missing, f"{len(missing)} acked requests have no row, e.g. {sorted(missing)[:3]}"
 
@@ -79,12 +76,3 @@ async def test_kill_9_mid_burst_loses_no_acked_request_and_each_ends_after_resta
     assert outcomes <= {LockStatus.LOCKED, LockStatus.DENIED}, outcomes
     denied = {final[url].user_id for url in acked if final[url].status is LockStatus.DENIED}
     assert denied <= {"U2"}
-
-
-async def assert_recorded(database_url: str) -> list[LockRequest]:
-    db = Database(database_url)
-    try:
-        async with db.session() as s:
-            return list((await s.exec(select(LockRequest))).all())
-    finally:
-        await db.close()
