@@ -156,6 +156,8 @@ async def p1b(
     with tempfile.TemporaryDirectory() as tmp:
         for target in TARGETS:
             async with serving(stack, target) as (port, _):
+                # Warmed up as P1a is: the first lock's Seam call imports httpx's async backend.
+                await sequential(port, target.user, 0, 200)
                 script = Path(tmp) / f"{target.key}.lua"
                 script.write_text(wrk_script(port, target.user))
                 command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s",

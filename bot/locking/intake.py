@@ -38,7 +38,16 @@ from bot.locking.receipts import Receipts, StaleSnapshot
 from bot.locking.requests import GroupSubmission, Requester, Submission, Timing, same_place
 from bot.locking.snapshot import Snapshot, Snapshots
 from bot.logs import bind_request, new_request_id
-from bot.models import Door, DoorGroup, LockBatch, LockRequest, LockStatus, Rejection, utcnow
+from bot.models import (
+    Door,
+    DoorGroup,
+    LockBatch,
+    LockRequest,
+    LockStatus,
+    Rejection,
+    assembled_request,
+    utcnow,
+)
 from bot.names import group_doors, lookup, suggest_targets
 
 log = logging.getLogger(__name__)
@@ -168,7 +177,7 @@ class Intake:
         over_limit: bool,
     ) -> Submission:
         """A door's request, decided on the snapshot and written by the group-commit writer."""
-        row = LockRequest(
+        row = assembled_request(
             **self._asked(requester, text, request_id, now), response_url=requester.response_url
         )
         deadline = now + timedelta(seconds=self.timing.timeout_s)

@@ -33,14 +33,17 @@ from sqlmodel import SQLModel
 from bot.db import Database
 from bot.locking.requests import same_place
 from bot.locking.snapshot import VERSION
-from bot.models import LockRequest, LockStatus
+from bot.models import LockRequest, LockStatus, assembled_request
 
 log = logging.getLogger(__name__)
 
 _TABLE = SQLModel.metadata.tables["lock_request"]
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
 # Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
-_INSERT = _TABLE.insert().returning(_TABLE.c.id, sort_by_parameter_order=True)
+# One multi-row INSERT per batch ("insertmanyvalues"). Its RETURNING rows are matched to the
+# requests by request id: asking SQLAlchemy to keep them in order instead makes it insert row by
+# row on SQLite, one hand-off to aiosqlite's thread each.
+_INSERT = _TABLE.insert().returning(_TABLE.c.id, _TABLE.c.request_id)
 _PENDING = LockStatus.PENDING
 _LEADERS = sa.select(_TABLE).where(
     _TABLE.c.door_id.in_(sa.bindparam("doors", expanding=True)),
@@ -189,7 +192,7 @@ class Receipts:
         if not doors:
             return {}
         rows = (await conn.execute(_LEADERS, {"doors": sorted(doors)})).mappings()
-        return {row["door_id"]: LockRequest(**row) for row in rows}
+        return {row["door_id"]: assembled_request(**row) for row in rows}
 
     async def _still_pending(self, conn: AsyncConnection, leaders: dict[int, Any]) -> set[int]:
         if not leaders:
@@ -198,8 +201,13 @@ class Receipts:
         return set((await conn.execute(_STILL_PENDING, {"ids": ids})).scalars())
 
     async def _insert(self, conn: AsyncConnection, batch: list[_Waiting]) -> None:
-        if not batch:
+        by_request = {w.row.request_id: w for w in batch}
+        if len(by_request) < len(batch) or None in by_request:
+            # Request ids are new for every request; should two ever meet, one at a time.
+            for waiting in batch:
+                result = await conn.execute(_INSERT, waiting.values)
+                waiting.row.id = result.one().id
             return
-        ids = (await conn.execute(_INSERT, [w.values for w in batch])).scalars().all()
-        for waiting, row_id in zip(batch, ids, strict=True):
-            waiting.row.id = row_id
+        if batch:
+            for row_id, request_id in await conn.execute(_INSERT, [w.values for w in batch]):
+                by_request[request_id].row.id = row_id

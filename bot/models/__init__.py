@@ -17,7 +17,13 @@ from bot.models.event_tables import (
     QuietHours,
     SeamEvent,
 )
-from bot.models.lock_tables import LockBatch, LockRequest, LockStatus, Rejection
+from bot.models.lock_tables import (
+    LockBatch,
+    LockRequest,
+    LockStatus,
+    Rejection,
+    assembled_request,
+)
 from bot.models.schedule_tables import Schedule, ScheduleRun
 
 __all__ = [
@@ -43,5 +49,6 @@ __all__ = [
     "Schedule",
     "ScheduleRun",
     "SeamEvent",
+    "assembled_request",
     "utcnow",
 ]
