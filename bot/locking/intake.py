@@ -111,20 +111,22 @@ class Intake:
         if isinstance(submission, GroupSubmission):
             batch = submission.batch
             log.info(
-                "group lock %s: %s asked for %r (%d doors) → %s",
+                "group lock %s: %s asked for %r in %s (%d doors) → %s",
                 batch.id,
                 requester.user_id,
                 batch.group_name,
+                requester.channel_id,
                 len(submission.members),
                 batch.status.value,
             )
             return submission
         row = submission.request
         log.info(
-            "lock request %s: %s asked for %r → %s%s",
+            "lock request %s: %s asked for %r in %s → %s%s",
             row.id,
             requester.user_id,
             row.door_name or text,
+            requester.channel_id,
             row.status.value,
             f" (joins request {row.joined_id})" if row.joined_id else "",
         )
@@ -177,12 +179,12 @@ class Intake:
         over_limit: bool,
     ) -> Submission:
         """A door's request, decided on the snapshot and written by the group-commit writer."""
-        row = assembled_request(
-            **self._asked(requester, text, request_id, now), response_url=requester.response_url
-        )
+        values = self._asked(requester, text, request_id, now)
+        values["response_url"] = requester.response_url
         deadline = now + timedelta(seconds=self.timing.timeout_s)
-        decided = decide_door(snapshot, self.access, requester, row, membership,
+        decided = decide_door(snapshot, self.access, requester, values, membership,
                               over_limit=over_limit, now=now, deadline=deadline)  # fmt: skip
+        row = assembled_request(**decided.values)
         receipt = await self.receipts.record(row, snapshot.version)
         return Submission(
             row, decided.suggestions, receipt.leader, decided.channels, receipt.leader_pending
@@ -365,7 +367,12 @@ class Intake:
     ) -> list[str]:
         """Refuse a door that cannot be locked from here; returns its channels when limited."""
         assert door.id is not None
-        return vet(row, door, await door_channels(session, door.id), requester)
+        refused = vet(door, await door_channels(session, door.id), requester)
+        if refused is None:
+            return []
+        row.status, row.error_type = LockStatus.REJECTED, refused.why
+        row.error_message = refused.message
+        return refused.channels
 
     async def recheck(self, row: LockRequest) -> tuple[LockStatus, Rejection, str] | None:
         """Whether a request recorded a while ago may still be sent: access, the door's channel

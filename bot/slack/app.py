@@ -171,11 +171,16 @@ class SlackCommands:
         """Record and begin a lock; `announce` is told of an accepted one before it begins."""
         request_id = new_request_id()
         bind_request(request_id)
-        log.info("/lock %r from %s in %s", target, requester.user_id, requester.channel_id)
+        # One line per request, the intake's, which says who asked what and how it ended.
         try:
             submission = await self.service.submit(requester, target, request_id)
         except Exception:
-            log.exception("could not record a /lock from %s", requester.user_id)
+            log.exception(
+                "could not record /lock %r from %s in %s",
+                target,
+                requester.user_id,
+                requester.channel_id,
+            )
             return Reply(locks.intake_failed(), result="error")
         if announce is not None and submission.accepted:
             await announce(submission)
