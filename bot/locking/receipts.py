@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from bot.db import Database
@@ -143,38 +142,7 @@ class Receipts:
                         waiting.answer(error=alone)
 
     async def _commit(self, batch: list[_Waiting]) -> None:
-        async with self.db.connection_writing() as conn:
-            leaders = await self._leaders(conn, batch)
-            first: list[_Waiting] = []
-            later: list[_Waiting] = []
-            new: dict[int, _Waiting] = {}
-            for waiting in batch:
-                row = waiting.row
-                waiting.values = {name: getattr(row, name) for name in _COLUMNS}
-                waiting.leader = None
-                if row.status is not _PENDING or row.door_id is None:
-                    first.append(waiting)
-                elif (leader := leaders.get(row.door_id)) is not None:
-                    waiting.leader = leader
-                    waiting.values |= _joins(row, leader)
-                    first.append(waiting)
-                elif row.door_id in new:
-                    later.append(waiting)
-                else:
-                    new[row.door_id] = waiting
-                    first.append(waiting)
-            await self._insert(conn, first)
-            for waiting in later:  # behind a leader of this batch, whose id is known now
-                assert waiting.row.door_id is not None
-                waiting.leader = new[waiting.row.door_id].row
-                waiting.values |= _joins(waiting.row, waiting.leader)
-            await self._insert(conn, later)
-            version = int((await conn.execute(self._version())).scalar() or 0)
-            if any(waiting.version != version for waiting in batch):
-                await conn.rollback()
-                raise StaleSnapshot(version)
-            pending = await self._still_pending(conn, leaders)
-            await conn.commit()
+        leaders, pending = await self.db.in_writer_thread(lambda conn: self._written(conn, batch))
         self.batches += 1
         known = {leader.id for leader in leaders.values()}
         for waiting in batch:
@@ -184,30 +152,67 @@ class Receipts:
             still = leader is not None and (leader.id in pending or leader.id not in known)
             waiting.answer(Receipt(leader, still))
 
+    def _written(
+        self, conn: sa.Connection, batch: list[_Waiting]
+    ) -> tuple[dict[int, LockRequest], set[int]]:
+        """The batch's transaction (in the writer thread): the leaders it found in flight, and
+        which of them were still pending at the commit."""
+        leaders = self._leaders(conn, batch)
+        first: list[_Waiting] = []
+        later: list[_Waiting] = []
+        new: dict[int, _Waiting] = {}
+        for waiting in batch:
+            row = waiting.row
+            waiting.values = {name: getattr(row, name) for name in _COLUMNS}
+            waiting.leader = None
+            if row.status is not _PENDING or row.door_id is None:
+                first.append(waiting)
+            elif (leader := leaders.get(row.door_id)) is not None:
+                waiting.leader = leader
+                waiting.values |= _joins(row, leader)
+                first.append(waiting)
+            elif row.door_id in new:
+                later.append(waiting)
+            else:
+                new[row.door_id] = waiting
+                first.append(waiting)
+        self._insert(conn, first)
+        for waiting in later:  # behind a leader of this batch, whose id is known now
+            assert waiting.row.door_id is not None
+            waiting.leader = new[waiting.row.door_id].row
+            waiting.values |= _joins(waiting.row, waiting.leader)
+        self._insert(conn, later)
+        version = int(conn.execute(self._version()).scalar() or 0)
+        if any(waiting.version != version for waiting in batch):
+            conn.rollback()
+            raise StaleSnapshot(version)
+        pending = self._still_pending(conn, leaders)
+        conn.commit()
+        return leaders, pending
+
     def _version(self) -> sa.Select[int]:
         return _VERSION_SHARED if self._shared_reads else VERSION
 
-    async def _leaders(self, conn: AsyncConnection, batch: list[_Waiting]) -> dict[int, Any]:
+    def _leaders(self, conn: sa.Connection, batch: list[_Waiting]) -> dict[int, LockRequest]:
         doors = {w.row.door_id for w in batch if w.row.status is _PENDING and w.row.door_id}
         if not doors:
             return {}
-        rows = (await conn.execute(_LEADERS, {"doors": sorted(doors)})).mappings()
+        rows = conn.execute(_LEADERS, {"doors": sorted(doors)}).mappings()
         return {row["door_id"]: assembled_request(**row) for row in rows}
 
-    async def _still_pending(self, conn: AsyncConnection, leaders: dict[int, Any]) -> set[int]:
+    def _still_pending(self, conn: sa.Connection, leaders: dict[int, LockRequest]) -> set[int]:
         if not leaders:
             return set()
-        ids = sorted(leader.id for leader in leaders.values())
-        return set((await conn.execute(_STILL_PENDING, {"ids": ids})).scalars())
+        ids = sorted(leader.id for leader in leaders.values() if leader.id is not None)
+        return set(conn.execute(_STILL_PENDING, {"ids": ids}).scalars())
 
-    async def _insert(self, conn: AsyncConnection, batch: list[_Waiting]) -> None:
+    def _insert(self, conn: sa.Connection, batch: list[_Waiting]) -> None:
         by_request = {w.row.request_id: w for w in batch}
         if len(by_request) < len(batch) or None in by_request:
             # Request ids are new for every request; should two ever meet, one at a time.
             for waiting in batch:
-                result = await conn.execute(_INSERT, waiting.values)
-                waiting.row.id = result.one().id
+                waiting.row.id = conn.execute(_INSERT, waiting.values).one().id
             return
         if batch:
-            for row_id, request_id in await conn.execute(_INSERT, [w.values for w in batch]):
+            for row_id, request_id in conn.execute(_INSERT, [w.values for w in batch]):
                 by_request[request_id].row.id = row_id

@@ -250,8 +250,8 @@ def build_app(
         admins,
         ScheduleCommands(service.db, schedules, client, default_timezone),
     )
-    add_modals(app, slack.modals, service.spawn)
 
+    # Registered first: Bolt tries each listener's matcher in turn, and /lock is the hot path.
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         started = time.perf_counter()
@@ -275,6 +275,8 @@ def build_app(
         result = "accepted" if reply is None else reply.result
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+
+    add_modals(app, slack.modals, service.spawn)
 
     @app.action(re.compile(f"^{picker.ACTION_ID}:"))
     async def lock_choice(

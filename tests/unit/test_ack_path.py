@@ -128,7 +128,7 @@ async def test_a_request_is_decided_on_every_change_committed_before_it(
     said, a grant revoked before a request never authorizes it, and one given before it does."""
     policy = AccessPolicy(set(), NoGroups())
     service = _services.setdefault(
-        database_url, LockService(db, Recorder(), Recorder(), scheduler, policy, rate_limit=0)
+        id(db), LockService(db, Recorder(), Recorder(), scheduler, policy, rate_limit=0)
     )
     other = Database(database_url)  # "another process": its changes reach no snapshot directly
     try:
@@ -149,7 +149,7 @@ async def test_a_request_is_decided_on_every_change_committed_before_it(
 
 
 # One service per database across examples, so that its snapshot goes stale between them.
-_services: dict[str, LockService] = {}
+_services: dict[int, LockService] = {}
 
 
 async def test_one_bad_row_fails_alone_and_its_neighbours_are_committed(
