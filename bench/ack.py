@@ -34,7 +34,7 @@ from bench.servers import ServerProcess
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support.slack_requests import signed_headers, slash_command
 
-# The rate limit stays on (an ample value) so its query runs, as it does in production.
+# The rate limit stays on (an ample value) so every request is counted, as in production.
 AMPLE_RATE_LIMIT = "1000000"
 
 

@@ -296,7 +296,7 @@ def _p1_section(p1a: Any, p1b: Any, plots: dict[str, str]) -> list[str]:
     lines = ["", "## P1 ack of a signed `/lock`", "",
              "P1a: one client on one keep-alive connection (a raw socket), each request sent when "
              "the last was answered, after a warm-up. Lockbot runs the real path with the rate "
-             "limit on (an ample limit, so its query runs); in the *joins* case Seam keeps the "
+             "limit on (an ample limit, so every request is counted); in the *joins* case Seam keeps the "
              "first lock pending, so every later request records a row that joins it.", ""]  # fmt: skip
     rows = [[v["label"], ms(v["p50"]), ms(v["p90"]), ms(v["p99"]), ms(v["mean"]), ms(v["max"])]
             for v in p1a.values()]  # fmt: skip

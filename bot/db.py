@@ -97,6 +97,7 @@ class Database:
         # `in_writer_thread`: made when first needed.
         self._sync_engine: sa.Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
+        self._writer_conn: sa.Connection | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -124,13 +125,29 @@ class Database:
         engine, loop = self._sync_engine, asyncio.get_running_loop()
 
         def run() -> T:
-            with engine.connect() as conn:
+            # One connection kept for the thread: no pool check-out, ping and reset per batch.
+            if self._writer_conn is None or self._writer_conn.closed:
+                self._writer_conn = engine.connect()
+            conn = self._writer_conn
+            try:
                 return work(conn)
+            except BaseException:
+                if conn.invalidated:  # the database went away: the next one connects again
+                    conn.close()
+                else:
+                    conn.rollback()
+                raise
 
         if self._write_lock is None:
             return await loop.run_in_executor(self._writer, run)
         async with self._write_lock:
             return await loop.run_in_executor(self._writer, run)
+
+    def _close_writer(self) -> None:
+        if self._writer_conn is not None:
+            self._writer_conn.close()
+        assert self._sync_engine is not None
+        self._sync_engine.dispose()
 
     async def update(self, model: type[Row], row_id: int, **values: Any) -> Row:
         """Set columns of one row by primary key, and return it as written."""
@@ -166,9 +183,7 @@ class Database:
     async def close(self) -> None:
         await self.engine.dispose()
         if self._writer is not None and self._sync_engine is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._writer, self._sync_engine.dispose
-            )
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._close_writer)
             self._writer.shutdown(wait=False)
 
 
