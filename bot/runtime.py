@@ -26,6 +26,7 @@ from bot.locking import LockService, Timing
 from bot.locking.lease import Lease
 from bot.locking.pacing import REFRESH_S
 from bot.locking.recovery import Recovery
+from bot.locking.snapshot import ChangeListener
 from bot.ports import GroupDirectory, Notifier
 from bot.schedule_runner import ScheduleRunner
 from bot.scheduler import Scheduler
@@ -68,6 +69,8 @@ class Runtime:
     scheduler: Scheduler
     service: LockService
     recovery: Recovery
+    # PostgreSQL: the task that reads the directory again when a change is announced.
+    listening: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, notifier: Notifier, groups: GroupDirectory) -> Runtime:
@@ -99,6 +102,9 @@ class Runtime:
 
     async def start(self) -> None:
         self.keep_leases()
+        if self.db.engine.dialect.name == "postgresql":
+            listener = ChangeListener(self.service.intake.snapshots, self.settings.database_url)
+            self.listening = asyncio.create_task(listener.run())
         # When each device answers, from the table: before the first read is planned.
         pacing = self.service.tracker.pacing
         await pacing.load()
@@ -110,6 +116,8 @@ class Runtime:
         self.scheduler.every(REFRESH_S, "poll-plan", pacing.refresh)
 
     async def close(self) -> None:
+        if self.listening is not None:
+            self.listening.cancel()
         await self.service.drain(SHUTDOWN_GRACE_S)
         await self.scheduler.drain(SHUTDOWN_GRACE_S / 2)
         if self.service.idle and self.scheduler.idle:

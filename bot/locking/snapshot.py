@@ -12,14 +12,16 @@ decided on an older snapshot is decided again on a fresh one before anything is 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
+import psycopg
 import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
+from bot.db import Database, sync_url
 from bot.models import (
     DirectoryVersion,
     Door,
@@ -33,6 +35,9 @@ from bot.models import (
 from bot.names import Directory, Named, closest, normalise
 
 _VERSION_TABLE = DirectoryVersion.__table__  # type: ignore[attr-defined]
+log = logging.getLogger(__name__)
+# What the trigger of migration 0014 NOTIFYs on PostgreSQL, with the new version as payload.
+CHANNEL = "lockbot_directory"
 VERSION: sa.Select[int] = sa.select(_VERSION_TABLE.c.version).where(_VERSION_TABLE.c.id == 1)
 
 
@@ -142,6 +147,11 @@ class Snapshots:
         self._current: Snapshot | None = None
         self._loading = asyncio.Lock()
 
+    @property
+    def held(self) -> Snapshot | None:
+        """The snapshot held now, without reading anything."""
+        return self._current
+
     async def current(self) -> Snapshot:
         if self._current is not None:
             return self._current
@@ -155,3 +165,37 @@ class Snapshots:
                 async with self.db.session() as session:
                     held = self._current = await load(session)
             return held
+
+
+class ChangeListener:
+    """PostgreSQL: read the directory again as soon as a change is announced (`NOTIFY
+    lockbot_directory`), so the next request is decided on it at once rather than after a
+    batch rolled back. Only a head start: the version check in each batch is what holds."""
+
+    def __init__(self, snapshots: Snapshots, database_url: str, retry_s: float = 5.0) -> None:
+        self.snapshots = snapshots
+        url = sync_url(database_url).set(drivername="postgresql")
+        self.conninfo = url.render_as_string(hide_password=False)
+        self.retry_s = retry_s
+
+    async def run(self) -> None:
+        """Listen until cancelled; a lost connection is opened again after `retry_s`."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    # Changes made before the LISTEN began are not announced to it.
+                    await self.snapshots.at_least(await self._version(conn))
+                    async for note in conn.notifies():
+                        await self.snapshots.at_least(int(note.payload or 0))
+            except (psycopg.Error, OSError, ValueError) as error:
+                log.warning("directory changes: not listening (%s); again in %g s", error,
+                            self.retry_s)  # fmt: skip
+            await asyncio.sleep(self.retry_s)
+
+    @staticmethod
+    async def _version(conn: psycopg.AsyncConnection[tuple[int]]) -> int:
+        row = await (await conn.execute("SELECT version FROM directory_version")).fetchone()
+        return int(row[0]) if row else 0

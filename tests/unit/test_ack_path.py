@@ -18,11 +18,12 @@ from bot.db import Database
 from bot.door_admin import door_channels
 from bot.locking import LockService, Requester
 from bot.locking.receipts import Receipts
-from bot.locking.snapshot import Snapshot, load
+from bot.locking.snapshot import ChangeListener, Snapshot, Snapshots, load
 from bot.models import Door, DoorGroup, LockRequest, LockStatus, utcnow
 from bot.names import group_doors, lookup, suggest_targets
 from bot.refusals import Refusal
 from bot.scheduler import Scheduler
+from tests.conftest import PG_URL
 from tests.support.doubles import NoGroups, Recorder
 
 # Examples share one database per test (the fixture is made once), so each builds on the last.
@@ -201,3 +202,27 @@ async def test_a_burst_is_written_in_few_transactions_each_acked_after_its_own(
     joined = await asyncio.gather(*(one(n) for n in range(50)))
     assert sorted(joined) == [0] + [1] * 49
     assert receipts.batches < 50
+
+
+@pytest.mark.skipif(not PG_URL, reason="NOTIFY is PostgreSQL's")
+async def test_a_change_announced_by_notify_is_read_before_any_request_asks(
+    db: Database, database_url: str, directory: None
+) -> None:
+    snapshots = Snapshots(db)
+    before = await snapshots.current()
+    listening = asyncio.create_task(ChangeListener(snapshots, database_url, retry_s=0.1).run())
+    other = Database(database_url)  # another replica, or the terminal
+    try:
+        async with other.session() as s:
+            assert await admin.grant(s, "cli:ops", "U9", "Front Door")
+        for _ in range(200):  # until the announcement is read, 10 s at most
+            held = snapshots.held
+            if held is not None and held.version > before.version:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        listening.cancel()
+        await other.close()
+    door = snapshots.held.lookup("front door") if snapshots.held else None
+    assert isinstance(door, Door) and door.id is not None
+    assert "U9" in snapshots.held.lock_subjects(door.id)  # type: ignore[union-attr]
