@@ -161,6 +161,7 @@ _REQUEST_DEFAULTS = {
     for name, field in LockRequest.model_fields.items()
     if field.default_factory is None and not field.is_required()
 }
+_REQUEST_MANAGER = sa.inspect(LockRequest).class_manager
 # Required, or made by a factory (created_at): given by the caller.
 _REQUEST_GIVEN = frozenset(LockRequest.model_fields) - _REQUEST_DEFAULTS.keys()
 
@@ -172,7 +173,7 @@ def assembled_request(**values: Any) -> LockRequest:
     right already: they come from the intake's decision, or from a row of the table."""
     missing = _REQUEST_GIVEN - values.keys()
     assert not missing, f"a lock request needs {sorted(missing)}"
-    row: LockRequest = sa.inspect(LockRequest).class_manager.new_instance()
+    row: LockRequest = _REQUEST_MANAGER.new_instance()
     row.__dict__.update(_REQUEST_DEFAULTS)
     row.__dict__.update(values)
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
