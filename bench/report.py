@@ -268,7 +268,7 @@ def markdown(
         + "), so treat small differences as noise.",
         f"- **Date**: {m['date']}; the run took {results.get('elapsed_s', 0) / 60:.0f} minutes.",
         "- **Set-up**: all on 127.0.0.1. The bot runs as its own process (`python -m bot serve "
-        "--http`, SQLite in WAL mode, JSON logs to /dev/null) against Seam's own fake server "
+        "--http`, SQLite in WAL mode, and for P1 PostgreSQL too when the bench has a server, JSON logs to /dev/null) against Seam's own fake server "
         "(`@seamapi/fake-seam-connect`) behind a delay proxy and a local fake of Slack's Web API. "
         "Each baseline server runs in its own process too.",
         "",

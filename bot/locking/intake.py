@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import AccessPolicy, Membership, Verdict
@@ -52,19 +52,9 @@ from bot.names import group_doors, lookup, suggest_targets
 
 log = logging.getLogger(__name__)
 
-# Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
-# On the Table, not the model: an ORM-enabled insert would take the ORM's bulk path.
-_LOCK_REQUEST_TABLE = SQLModel.metadata.tables["lock_request"]
-_INSERT_REQUEST = _LOCK_REQUEST_TABLE.insert()
-_LOCK_REQUEST_COLUMNS = tuple(c.name for c in _LOCK_REQUEST_TABLE.columns if c.name != "id")
 # Rounds a request may take: the directory changed under it, or another request became the one
 # in flight for its door between the read and the write.
 ATTEMPTS = 5
-
-
-def _columns(row: LockRequest) -> dict[str, Any]:
-    """The row's values for a Core insert (the id comes from the database)."""
-    return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
 
 
 class Intake:
@@ -265,12 +255,8 @@ class Intake:
                             in_thread(row, requester.thread)
             if row.status.final:
                 row.finished_at, row.lease_until = now, None
-            # A Core insert: the ORM's unit of work costs more than the statement itself here.
-            result = await session.exec(_INSERT_REQUEST, params=_columns(row))
+            session.add(row)  # a door's request comes this way only when the snapshot was off
             await session.commit()
-        inserted = result.inserted_primary_key
-        assert inserted is not None
-        row.id = inserted[0]
         return Submission(row, suggestions, leader, channels)
 
     async def _record_group(
