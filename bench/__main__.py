@@ -61,7 +61,9 @@ async def run(only: set[str], quick: bool) -> dict[str, Any]:
                 results["p4"] = await footprint.p4(s, commands=300 if quick else 1000)
         if "profile" in only:
             with step("profile of the ack path"):
-                results["profile"] = await profile.profile_ack(s, count=1000 if quick else 3000)
+                results["profile"] = await profile.profile_ack(
+                    s, count=1000 if quick else 3000, duration_s=3 if quick else 10
+                )
     results["elapsed_s"] = time.perf_counter() - started
     results["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results

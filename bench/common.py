@@ -25,11 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from bot.access import grant
 from bot.config import Settings
-from bot.db import Database, migrate
+from bot.db import Database, migrate, sync_url
 from bot.door_admin import add_door
 from tests.e2e.conftest import SIGNING_SECRET, bot_env, seed_doors
 from tests.fakes.seam_proxy import SeamProxy
@@ -39,6 +41,9 @@ from tests.support.bot_process import BotProcess
 from tests.support.raw_http import http_request
 from tests.support.slack_requests import signed_headers, slash_command
 
+# PostgreSQL for the figures measured on both databases (P1a, P1b): a server the bench may make
+# databases on. Without one, those figures are measured on SQLite only, and the page says so.
+PG_URL = os.environ.get("LOCKBOT_BENCH_PG_URL") or os.environ.get("LOCKBOT_TEST_DATABASE_URL", "")
 ALLOWED = "U1"  # may lock Front Door, Back Door and every bench door
 DENIED = "U2"  # may lock nothing: the ack path without a lock behind it
 
@@ -262,9 +267,19 @@ class Stack:
     bots: list[BotProcess] = field(default_factory=list)
     _databases: int = 0
 
-    def new_database(self) -> str:
+    pg_databases: list[str] = field(default_factory=list)
+
+    def new_database(self, backend: str = "sqlite") -> str:
+        """A fresh, migrated database: a SQLite file, or one on the PG_URL server."""
         self._databases += 1
-        url = f"sqlite:///{self.workdir / f'bench-{self._databases}.db'}"
+        if backend == "sqlite":
+            url = f"sqlite:///{self.workdir / f'bench-{self._databases}.db'}"
+        else:
+            assert PG_URL, "no PostgreSQL server for the bench (LOCKBOT_BENCH_PG_URL)"
+            name = f"lockbot_bench_{os.getpid()}_{self._databases}"
+            _on_pg_server(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+            self.pg_databases.append(name)
+            url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         migrate(url)
         return url
 
@@ -289,6 +304,18 @@ class Stack:
     async def stop_bot(self, bot: BotProcess) -> None:
         await bot.stop()
         self.bots.remove(bot)
+
+
+def _on_pg_server(*statements: str) -> None:
+    if not statements:
+        return
+    server = sa.create_engine(sync_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        server.dispose()
 
 
 def bench_door(i: int) -> str:
@@ -327,6 +354,7 @@ async def stack(seam_url: str | None = None) -> AsyncIterator[Stack]:
                 finally:
                     for bot in list(s.bots):
                         await s.stop_bot(bot)
+                    _on_pg_server(*(f'DROP DATABASE IF EXISTS "{n}"' for n in s.pg_databases))
         finally:
             await seam.stop()
 

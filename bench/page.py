@@ -128,7 +128,7 @@ def merge(old: str, new: str, new_results: dict[str, Any]) -> str:
         figures = ", ".join(f for f in FIGURES if runs["figures"].get(f) == d)
         head.append(f"- **{d}** ({figures}): {runs['runs'][d]}")
     head += ["- **Set-up**: all on 127.0.0.1. The bot runs as its own process (`python -m bot "
-             "serve --http`, SQLite in WAL mode, JSON logs to /dev/null) against Seam's own fake "
+             "serve --http`, SQLite in WAL mode, and for P1 PostgreSQL too when the bench has a server, JSON logs to /dev/null) against Seam's own fake "
              "server (`@seamapi/fake-seam-connect`) behind a delay proxy and a local fake of "
              "Slack's Web API. Each baseline server runs in its own process too. The machine is "
              "shared with other work, so treat small differences as noise.", "", "## Goals", ""]  # fmt: skip

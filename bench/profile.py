@@ -1,8 +1,9 @@
-"""Where the ack's time goes: py-spy samples the bot process while one client sends signed /lock
-requests (allowed user, joining the lock in flight: the longest ack path), one after another.
+"""Where the ack's time goes: py-spy samples the bot process while `wrk` drives signed /lock
+requests over 50 connections (allowed user, joining the lock in flight: the longest ack path),
+as P1b does; one client one after another when wrk is missing.
 
-py-spy counts on-CPU samples of every thread (the event loop and aiosqlite's worker), so the
-shares below are of the CPU the bot spent, not of wall time.
+py-spy counts samples of the thread holding the GIL (the event loop, or the group-commit writer's
+thread while it runs Python), so the shares below are of the Python work the bot did.
 """
 
 from __future__ import annotations
@@ -11,38 +12,37 @@ import asyncio
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.ack import AMPLE_RATE_LIMIT, sequential
+from bench.ack import AMPLE_RATE_LIMIT, ensure_wrk, sequential, wrk_script
 from bench.common import ALLOWED, Stack
 
 # Shares of the samples whose stack holds a frame matching the regex (leaf_only: the running
-# frame itself). SQLAlchemy's async layer runs statements in greenlets, which py-spy shows as stacks
-# of their own, so the `lockbot:` rows undercount what their queries cost; the SQLAlchemy and
-# aiosqlite rows count every stack.
+# frame itself).
 STAGES: tuple[tuple[str, str, bool], ...] = (
     ("aiohttp request handling (everything from the socket to the response)",
      r"RequestHandler\._handle_request \(aiohttp/", False),
+    ("Bolt: dispatch, middleware and listener matching (lockbot's listener included)",
+     r"AsyncApp\.async_dispatch \(slack_bolt/", False),
     ("Bolt: body parsing", r"to_bolt_request \(slack_bolt/", False),
     ("Bolt: signature check", r"\(slack_sdk/signature/|request_verification", False),
-    ("lockbot: the /lock listener (handle)", r"build_app\.<locals>\.handle \(bot/slack/app", False),
-    ("lockbot: LockService.submit", r"(LockService|Intake)\.submit \(bot/locking", False),
-    ("lockbot: find_door query", r"^find_door \(bot/names", False),
-    ("lockbot: rate-limit count query", r"Intake\._over_limit \(bot/locking", False),
-    ("lockbot: access (grants) query", r"AccessPolicy\.may_lock \(bot/access", False),
-    ("lockbot: in-flight query", r"Intake\._in_flight \(bot/locking", False),
-    ("lockbot: building the LockRequest row", r"__init__ for class bot\.models", False),
-    ("lockbot: catch-up task after a join (after the ack)", r"Tracker\.catch_up", False),
+    ("lockbot: the /lock listener, all of it", r"build_app\.<locals>\.lock_command \(bot/slack/app", False),
+    ("lockbot: LockService.submit (decide, count, hand over, wait)",
+     r"(LockService|Intake)\.submit \(bot/locking", False),
+    ("lockbot: deciding on the snapshot", r"decide_door \(bot/locking/deciding", False),
+    ("lockbot: the rate limit's window", r"RateWindow\.take \(bot/locking", False),
+    ("lockbot: assembling the LockRequest", r"assembled_request \(bot/models", False),
+    ("lockbot: group commit, on the event loop (queue, answers)",
+     r"Receipts\.(record|_write|_commit) \(bot/locking", False),
+    ("lockbot: group commit, the batch's transaction (writer thread)",
+     r"Receipts\._written \(bot/locking", False),
     ("SQLAlchemy + sqlmodel, all of it", r"\((sqlalchemy|sqlmodel)/|<sqlalchemy generated", False),
-    ("SQLAlchemy: session commit (flush + COMMIT)", r"Session\.commit \(sqlalchemy/orm", False),
-    ("SQLAlchemy: statement cache keys", r"_generate_cache_key \(sqlalchemy/", False),
-    ("aiosqlite, all of it (hand-offs to its thread and back)", r"\(aiosqlite/", False),
-    ("aiosqlite: queue hand-off to its thread (one per cursor call)",
-     r"^Connection\._execute \(aiosqlite/core\.py:158\)", True),
+    ("sqlite3 / psycopg calls", r"\(psycopg/|method '(execute|commit)' of 'sqlite3", False),
     ("logging (records, JSON, scrubbing)", r"\(logging/|\(bot/logs\.py", False),
     ("prometheus_client", r"\(prometheus_client/", False),
     ("asyncio / selectors, as the running frame", r"\((asyncio/|selectors\.py)", True),
@@ -99,17 +99,20 @@ def _strip_line(frame: str) -> str:
     return re.sub(r":\d+\)$", ")", frame)
 
 
-async def profile_ack(stack: Stack, count: int = 3000, rate: int = 250) -> dict[str, Any]:
+async def profile_ack(
+    stack: Stack, count: int = 3000, rate: int = 250, duration_s: int = 10
+) -> dict[str, Any]:
     spy = py_spy()
     if spy is None:
         return {"skipped": "py-spy is not installed (pip install -e '.[bench]')"}
+    wrk = ensure_wrk()
     stack.seam.resolve_after = None
     bot = await stack.start_bot(stack.new_database(), LOCKBOT_RATE_LIMIT=AMPLE_RATE_LIMIT)
     assert bot.process is not None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "ack.txt"
-            await sequential(bot.port, ALLOWED, 200, 0)  # warm up before sampling
+            await sequential(bot.port, ALLOWED, 0, 200)  # warm up before sampling
             recorder = await asyncio.create_subprocess_exec(
                 spy, "record", "--pid", str(bot.process.pid), "--rate", str(rate),
                 "--format", "raw", "--output", str(out), "--gil",
@@ -119,7 +122,21 @@ async def profile_ack(stack: Stack, count: int = 3000, rate: int = 250) -> dict[
             if recorder.returncode is not None:
                 error = (await recorder.stderr.read()).decode() if recorder.stderr else ""
                 return {"skipped": f"py-spy could not attach: {error.strip()[-300:]}"}
-            timings = await sequential(bot.port, ALLOWED, count, 0)
+            if wrk is None:
+                load = f"one client sent {count} signed `/lock` requests one after another"
+                requests = len(await sequential(bot.port, ALLOWED, count, 0))
+            else:
+                script = Path(tmp) / "lock.lua"
+                script.write_text(wrk_script(bot.port, ALLOWED))
+                settings = f"wrk -t2 -c50 -d{duration_s}s"
+                command = [wrk, *settings.split()[1:], "-s", str(script),
+                           f"http://127.0.0.1:{bot.port}/slack/events"]  # fmt: skip
+                done = await asyncio.to_thread(
+                    subprocess.run, command, capture_output=True, text=True, check=True
+                )
+                found = re.search(r"(\d+) requests in", done.stdout)
+                requests = int(found[1]) if found else 0
+                load = f"`{settings}` sent {requests} signed `/lock` requests (as P1b does)"
             recorder.send_signal(signal.SIGINT)  # py-spy writes its file and exits
             await asyncio.wait_for(recorder.communicate(), 30)
             if not out.exists():
@@ -127,6 +144,7 @@ async def profile_ack(stack: Stack, count: int = 3000, rate: int = 250) -> dict[
             result = analyse(out.read_text(errors="replace"))
     finally:
         await stack.stop_bot(bot)
-    result["requests"] = len(timings)
+    result["requests"] = requests
+    result["load"] = load
     result["tool"] = f"py-spy record --rate {rate} --gil (samples of the thread holding the GIL)"
     return result

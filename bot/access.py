@@ -160,16 +160,11 @@ class AccessPolicy:
         self, user_id: str, subjects: Iterable[str], membership: Membership | None = None
     ) -> Verdict:
         subjects = set(subjects)
+        if membership is not None:
+            return self.decide(user_id, subjects, membership)
         if user_id in subjects:
             return ALLOWED
         groups = sorted(s for s in subjects if is_group_id(s))
-        if membership is not None:
-            assert membership.user_id == user_id, "a membership is one user's"
-            if not membership.asked:
-                return Verdict(False, frozenset(groups))
-            if any(group in membership.groups for group in groups):
-                return ALLOWED
-            return Verdict(False, membership.unchecked.intersection(groups))
         # Asked live (no write is waiting), and only when a direct grant did not settle it.
         unchecked = set()
         for group in groups:
@@ -179,6 +174,19 @@ class AccessPolicy:
             except GroupLookupError:
                 unchecked.add(group)
         return Verdict(False, frozenset(unchecked))
+
+    def decide(self, user_id: str, subjects: Collection[str], membership: Membership) -> Verdict:
+        """May `user_id` lock where `subjects` hold grants, given the user groups looked up
+        before (pure: the lock path decides on its snapshot of the grants with this)."""
+        assert membership.user_id == user_id, "a membership is one user's"
+        if self._superuser(user_id) or user_id in subjects:
+            return ALLOWED
+        groups = frozenset(s for s in subjects if is_group_id(s))
+        if not membership.asked:
+            return Verdict(False, groups)
+        if groups & membership.groups:
+            return ALLOWED
+        return Verdict(False, membership.unchecked & groups)
 
     async def is_admin(
         self, session: AsyncSession, user_id: str, membership: Membership | None = None

@@ -31,6 +31,7 @@ TABLES = (
     "door_group",
     "door_alias",
     "door",
+    "directory_version",
 )
 
 

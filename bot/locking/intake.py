@@ -4,6 +4,12 @@ It resolves the name, authorizes, vets the door (channel limits, still in Seam) 
 request, or a group's batch and one request per door, in one write. Every `LockRequest` and
 `LockBatch` is built here. Nothing here talks to Seam; Slack is asked about user groups before
 the write begins, never inside it.
+
+A door's request (the hot path) is decided in memory on a snapshot of the directory
+(`deciding.py`, `snapshot.py`), counted against the rate limit in memory (`rate_window.py`) and
+handed to the group-commit writer (`receipts.py`), which checks the snapshot's version in the
+transaction that records it. A group's (`/lock floor 2`, a schedule's run) is decided and
+written here with the ORM, in one transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,46 +19,42 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel, col, func, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.access import AccessPolicy, Membership, Verdict
 from bot.db import Database
 from bot.door_admin import door_channels
+from bot.locking.deciding import (
+    AskSlackFirst,
+    ask_slack_first_if_it_could_help,
+    decide_door,
+    in_thread,
+    vet,
+)
 from bot.locking.lease import Lease
+from bot.locking.rate_window import RateWindow
+from bot.locking.receipts import Receipts, StaleSnapshot
 from bot.locking.requests import GroupSubmission, Requester, Submission, Timing, same_place
+from bot.locking.snapshot import Snapshot, Snapshots
 from bot.logs import bind_request, new_request_id
-from bot.models import Door, DoorGroup, LockBatch, LockRequest, LockStatus, Rejection, utcnow
+from bot.models import (
+    Door,
+    DoorGroup,
+    LockBatch,
+    LockRequest,
+    LockStatus,
+    Rejection,
+    assembled_request,
+    utcnow,
+)
 from bot.names import group_doors, lookup, suggest_targets
 
 log = logging.getLogger(__name__)
 
-# Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
-# On the Table, not the model: an ORM-enabled insert would take the ORM's bulk path.
-_LOCK_REQUEST_TABLE = SQLModel.metadata.tables["lock_request"]
-_INSERT_REQUEST = _LOCK_REQUEST_TABLE.insert()
-_LOCK_REQUEST_COLUMNS = tuple(c.name for c in _LOCK_REQUEST_TABLE.columns if c.name != "id")
-
-
-def _columns(row: LockRequest) -> dict[str, Any]:
-    """The row's values for a Core insert (the id comes from the database)."""
-    return {name: getattr(row, name) for name in _LOCK_REQUEST_COLUMNS}
-
-
-def _in_thread(row: LockRequest | LockBatch, requester: Requester) -> None:
-    """Tell it in the thread it was asked from (a Try again), not in a message of its own."""
-    if requester.thread is not None:
-        row.message_channel, row.message_ts = requester.thread.channel, requester.thread.ts
-
-
-class _AskSlackFirst(Exception):
-    """A user group might allow it and Slack was not asked yet: leave the write (it rolls back)
-    and ask outside it."""
-
-
-def _ask_slack_first_if_it_could_help(verdict: Verdict, membership: Membership) -> None:
-    if not verdict and verdict.unchecked and not membership.asked:
-        raise _AskSlackFirst
+# Rounds a request may take: the directory changed under it, or another request became the one
+# in flight for its door between the read and the write.
+ATTEMPTS = 5
 
 
 class Intake:
@@ -71,6 +73,9 @@ class Intake:
         self.lease = lease
         self.rate_limit = rate_limit  # requests per user per minute; 0 turns the limit off
         self.fanout_limit = fanout_limit
+        self.snapshots = Snapshots(db)
+        self.receipts = Receipts(db)
+        self.window = RateWindow(db, rate_limit, lease.owner)
 
     async def submit(
         self, requester: Requester, text: str, request_id: str | None, as_group: bool
@@ -79,43 +84,100 @@ class Intake:
         `as_group` is for); a new request id when it is given none."""
         request_id = request_id or new_request_id()
         bind_request(request_id)
-        # Most people hold a grant themselves, or none a user group could give: then one write
-        # settles it. Only when a user group might allow it is Slack asked, outside the write.
-        membership = Membership.not_asked(requester.user_id)
-        attempt = 0
-        while True:
-            try:
-                submission = await self._record(requester, text, request_id, as_group, membership)
-                break
-            except _AskSlackFirst:
-                membership = await self.access.membership(self.db, requester.user_id, text)
-            except sa.exc.IntegrityError:
-                # Another request for the door became the one in flight between our read and
-                # our write (the unique index said so); the next round joins it.
-                attempt += 1
-                if attempt == 3:
-                    raise
+        now = utcnow()
+        counted = not requester.on_behalf and self.rate_limit > 0
+        if counted:
+            counted = await self.window.take(requester.user_id, now)
+            over_limit = not counted
+        else:
+            over_limit = False
+        try:
+            submission = await self._submit(requester, text, request_id, as_group, now, over_limit)
+        except BaseException:
+            if counted:
+                self.window.give_back(requester.user_id, now)
+            raise
         if isinstance(submission, GroupSubmission):
             batch = submission.batch
             log.info(
-                "group lock %s: %s asked for %r (%d doors) → %s",
+                "group lock %s: %s asked for %r in %s (%d doors) → %s",
                 batch.id,
                 requester.user_id,
                 batch.group_name,
+                requester.channel_id,
                 len(submission.members),
                 batch.status.value,
             )
             return submission
         row = submission.request
         log.info(
-            "lock request %s: %s asked for %r → %s%s",
+            "lock request %s: %s asked for %r in %s → %s%s",
             row.id,
             requester.user_id,
             row.door_name or text,
+            requester.channel_id,
             row.status.value,
             f" (joins request {row.joined_id})" if row.joined_id else "",
         )
         return submission
+
+    async def _submit(
+        self,
+        requester: Requester,
+        text: str,
+        request_id: str,
+        as_group: bool,
+        now: datetime,
+        over_limit: bool,
+    ) -> Submission | GroupSubmission:
+        # Most people hold a grant themselves, or none a user group could give: then one write
+        # settles it. Only when a user group might allow it is Slack asked, outside the write.
+        membership = Membership.not_asked(requester.user_id)
+        attempt = 0
+        while True:
+            snapshot = await self.snapshots.current()
+            named = snapshot.lookup(text)
+            try:
+                if as_group or (isinstance(named, DoorGroup) and not over_limit):
+                    return await self._record(
+                        requester, text, request_id, as_group, membership, now, over_limit
+                    )
+                return await self._receipt(snapshot, requester, text, request_id, membership,
+                                           now, over_limit)  # fmt: skip
+            except AskSlackFirst:
+                membership = await self.access.membership(self.db, requester.user_id, text)
+                continue
+            except StaleSnapshot as stale:
+                await self.snapshots.at_least(stale.version)
+            except sa.exc.IntegrityError:
+                # Another request for the door became the one in flight between our read and
+                # our write (the unique index said so); the next round joins it.
+                pass
+            attempt += 1
+            if attempt == ATTEMPTS:
+                raise RuntimeError(f"could not record {text!r} in {ATTEMPTS} rounds")
+
+    async def _receipt(
+        self,
+        snapshot: Snapshot,
+        requester: Requester,
+        text: str,
+        request_id: str,
+        membership: Membership,
+        now: datetime,
+        over_limit: bool,
+    ) -> Submission:
+        """A door's request, decided on the snapshot and written by the group-commit writer."""
+        values = self._asked(requester, text, request_id, now)
+        values["response_url"] = requester.response_url
+        deadline = now + timedelta(seconds=self.timing.timeout_s)
+        decided = decide_door(snapshot, self.access, requester, values, membership,
+                              over_limit=over_limit, now=now, deadline=deadline)  # fmt: skip
+        row = assembled_request(**decided.values)
+        receipt = await self.receipts.record(row, snapshot.version)
+        return Submission(
+            row, decided.suggestions, receipt.leader, decided.channels, receipt.leader_pending
+        )
 
     async def _record(
         self,
@@ -124,8 +186,11 @@ class Intake:
         request_id: str,
         as_group: bool,
         membership: Membership,
+        now: datetime,
+        over_limit: bool,
     ) -> Submission | GroupSubmission:
-        now = utcnow()
+        """The path through the tables, in one ORM transaction: a group, and whatever the
+        snapshot took for one when the tables no longer say so."""
         row = LockRequest(
             **self._asked(requester, text, request_id, now), response_url=requester.response_url
         )
@@ -134,19 +199,32 @@ class Intake:
         leader: LockRequest | None = None
         async with self.db.writing() as session:
             named = await lookup(session, text)
-            # A schedule's runs are not its creator's typing: they never count against them.
-            limited = self.rate_limit and requester.source not in ("schedule", "relock")
-            over_limit = limited and await self._over_limit(session, requester.user_id, now)
             if isinstance(named, DoorGroup) and not over_limit:
                 assert named.id is not None
                 doors = await group_doors(session, named.id)
                 return await self._record_group(
-                    session, requester, text, request_id, named.name, named.id, doors, membership
+                    session,
+                    requester,
+                    text,
+                    request_id,
+                    named.name,
+                    named.id,
+                    doors,
+                    membership,
+                    now,
                 )
             door = named if isinstance(named, Door) else None
             if door is not None and as_group:
                 return await self._record_group(
-                    session, requester, text, request_id, door.name, None, [door], membership
+                    session,
+                    requester,
+                    text,
+                    request_id,
+                    door.name,
+                    None,
+                    [door],
+                    membership,
+                    now,
                 )
             if over_limit:
                 row.status, row.error_type = LockStatus.REJECTED, Rejection.RATE_LIMITED
@@ -158,7 +236,7 @@ class Intake:
                 verdict = await self.access.may_lock(
                     session, requester.user_id, door.id, membership
                 )
-                _ask_slack_first_if_it_could_help(verdict, membership)
+                ask_slack_first_if_it_could_help(verdict, membership)
                 if not verdict:
                     row.status, row.error_type = LockStatus.DENIED, verdict.reason
                 else:
@@ -173,15 +251,11 @@ class Intake:
                                 row.message_ts = leader.message_ts
                         else:
                             row.deadline_at = now + timedelta(seconds=self.timing.timeout_s)
-                            _in_thread(row, requester)
+                            in_thread(row, requester.thread)
             if row.status.final:
                 row.finished_at, row.lease_until = now, None
-            # A Core insert: the ORM's unit of work costs more than the statement itself here.
-            result = await session.exec(_INSERT_REQUEST, params=_columns(row))
+            session.add(row)  # a door's request comes this way only when the snapshot was off
             await session.commit()
-        inserted = result.inserted_primary_key
-        assert inserted is not None
-        row.id = inserted[0]
         return Submission(row, suggestions, leader, channels)
 
     async def _record_group(
@@ -194,8 +268,8 @@ class Intake:
         group_id: int | None,
         doors: list[Door],
         membership: Membership,
+        now: datetime,
     ) -> GroupSubmission:
-        now = utcnow()
         asked = self._asked(requester, text, request_id, now)
         batch = LockBatch(
             **asked, group_id=group_id, group_name=name, response_url=requester.response_url
@@ -208,7 +282,7 @@ class Intake:
                 (door.name, await self.access.may_lock(session, user, door.id, membership))
             )
         for _, verdict in verdicts:
-            _ask_slack_first_if_it_could_help(verdict, membership)
+            ask_slack_first_if_it_could_help(verdict, membership)
         blocked = [name for name, verdict in verdicts if not verdict]
         if blocked:
             # Slack's silence is the reason only when it is all that stands in the way.
@@ -226,7 +300,7 @@ class Intake:
             session.add(batch)
             await session.commit()
             return GroupSubmission(batch, [], blocked)
-        _in_thread(batch, requester)
+        in_thread(batch, requester.thread)
         session.add(batch)
         await session.flush()
         # Later doors wait for a free slot, so the whole group gets as many rounds as it needs;
@@ -243,7 +317,7 @@ class Intake:
                 device_id=door.device_id,
                 batch_id=batch.id,
             )
-            _in_thread(row, requester)
+            in_thread(row, requester.thread)
             await self._vet(session, row, door, requester)
             if row.status.final:
                 row.finished_at, row.lease_until = now, None
@@ -278,18 +352,12 @@ class Intake:
     ) -> list[str]:
         """Refuse a door that cannot be locked from here; returns its channels when limited."""
         assert door.id is not None
-        channels = await door_channels(session, door.id)
-        # A schedule's runs lock from its channel, so a limit made after the schedule holds too.
-        from_channel = requester.source in ("slack", "schedule", "relock")
-        if channels and from_channel and requester.channel_id not in channels:
-            row.status, row.error_type = LockStatus.REJECTED, Rejection.WRONG_CHANNEL
-            row.error_message = f"may be locked only from {', '.join(channels)}"
-            return channels
-        if door.missing_at is not None:
-            # `lockbot doors sync` found its device gone from Seam: asking would fail.
-            row.status, row.error_type = LockStatus.REJECTED, Rejection.DOOR_MISSING
-            row.error_message = "the door's device is missing from Seam"
-        return []
+        refused = vet(door, await door_channels(session, door.id), requester)
+        if refused is None:
+            return []
+        row.status, row.error_type = LockStatus.REJECTED, refused.why
+        row.error_message = refused.message
+        return refused.channels
 
     async def recheck(self, row: LockRequest) -> tuple[LockStatus, Rejection, str] | None:
         """Whether a request recorded a while ago may still be sent: access, the door's channel
@@ -320,21 +388,3 @@ class Intake:
             col(LockRequest.joined_id).is_(None),
         )
         return (await session.exec(query)).first()
-
-    async def _over_limit(self, session: AsyncSession, user_id: str, now: datetime) -> bool:
-        # A group lock counts once, however many doors it has.
-        since = now - timedelta(minutes=1)
-        singles = select(func.count()).where(
-            col(LockRequest.user_id) == user_id,
-            col(LockRequest.created_at) > since,
-            col(LockRequest.batch_id).is_(None),
-            or_(
-                col(LockRequest.error_type).is_(None),
-                col(LockRequest.error_type) != Rejection.RATE_LIMITED,
-            ),
-        )
-        groups = select(func.count()).where(
-            col(LockBatch.user_id) == user_id, col(LockBatch.created_at) > since
-        )
-        used = int((await session.exec(singles)).one()) + int((await session.exec(groups)).one())
-        return used >= self.rate_limit

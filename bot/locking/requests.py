@@ -10,6 +10,12 @@ from bot.models import LockBatch, LockRequest, LockStatus, Rejection, utcnow
 from bot.ports import MessageRef
 
 
+# Requests lockbot starts itself (a schedule's run, a window's relock) on someone's behalf:
+# they are not that person's typing, so never count against their rate limit, and they lock
+# from their schedule's channel, so a channel limit made after the schedule holds for them too.
+ON_BEHALF = ("schedule", "relock")
+
+
 @dataclass(frozen=True)
 class Requester:
     user_id: str
@@ -19,6 +25,15 @@ class Requester:
     # Where to tell it: the thread of an earlier request's message (Slack's Try again), whose
     # root then shows this request's outcome; None for a message of its own.
     thread: MessageRef | None = None
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.source in ON_BEHALF
+
+    @property
+    def from_channel(self) -> bool:
+        """Whether the request comes from a channel (so a door's channel limit applies)."""
+        return self.source == "slack" or self.on_behalf
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,9 @@ class Submission:
     joined: LockRequest | None = None
     # The only channels the door may be locked from, when it was asked from another one.
     channels: list[str] = field(default_factory=list)
+    # The request it joined was still pending when this one was committed, under a lock its
+    # settle waits for: it will find this one, so nobody needs to catch up (`Receipts`).
+    leader_pending: bool = False
 
     @property
     def accepted(self) -> bool:

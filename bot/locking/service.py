@@ -55,7 +55,11 @@ class LockService:
         """Record a lock request (the durable receipt). `as_group` records even a single door
         as a group of one, as schedules do, so that every run tells its outcome alike."""
         submission = await self.intake.submit(requester, text, request_id, as_group)
-        if isinstance(submission, Submission) and submission.joined is not None:
+        if (
+            isinstance(submission, Submission)
+            and submission.joined is not None
+            and not submission.leader_pending
+        ):
             # Its leader may have ended between our read and our write, and then never saw us.
             self.spawn(self.tracker.catch_up(submission.request))
         return submission

@@ -6,7 +6,7 @@ this package puts every table on `SQLModel.metadata` (Alembic and its test need 
 
 from __future__ import annotations
 
-from bot.models.access_tables import AuditEvent, Grant, Permission
+from bot.models.access_tables import AuditEvent, DirectoryVersion, Grant, Permission
 from bot.models.columns import utcnow
 from bot.models.door_tables import Door, DoorAlias, DoorChannel, DoorGroup, GroupMember, NameSource
 from bot.models.event_tables import (
@@ -17,12 +17,19 @@ from bot.models.event_tables import (
     QuietHours,
     SeamEvent,
 )
-from bot.models.lock_tables import LockBatch, LockRequest, LockStatus, Rejection
+from bot.models.lock_tables import (
+    LockBatch,
+    LockRequest,
+    LockStatus,
+    Rejection,
+    assembled_request,
+)
 from bot.models.schedule_tables import Relock, Schedule, ScheduleRun
 
 __all__ = [
     "AuditEvent",
     "DeviceFacts",
+    "DirectoryVersion",
     "Door",
     "DoorAlias",
     "DoorChannel",
@@ -43,5 +50,6 @@ __all__ = [
     "Schedule",
     "ScheduleRun",
     "SeamEvent",
+    "assembled_request",
     "utcnow",
 ]

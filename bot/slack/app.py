@@ -173,11 +173,16 @@ class SlackCommands:
         """Record and begin a lock; `announce` is told of an accepted one before it begins."""
         request_id = new_request_id()
         bind_request(request_id)
-        log.info("/lock %r from %s in %s", target, requester.user_id, requester.channel_id)
+        # One line per request, the intake's, which says who asked what and how it ended.
         try:
             submission = await self.service.submit(requester, target, request_id)
         except Exception:
-            log.exception("could not record a /lock from %s", requester.user_id)
+            log.exception(
+                "could not record /lock %r from %s in %s",
+                target,
+                requester.user_id,
+                requester.channel_id,
+            )
             return Reply(locks.intake_failed(), result="error")
         if announce is not None and submission.accepted:
             await announce(submission)
@@ -248,8 +253,8 @@ def build_app(
         admins,
         ScheduleCommands(service.db, schedules, client, default_timezone),
     )
-    add_modals(app, slack.modals, service.spawn)
 
+    # Registered first: Bolt tries each listener's matcher in turn, and /lock is the hot path.
     @app.command("/lock")
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         started = time.perf_counter()
@@ -273,6 +278,8 @@ def build_app(
         result = "accepted" if reply is None else reply.result
         metrics.COMMANDS.labels(kind=kind, result=result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+
+    add_modals(app, slack.modals, service.spawn)
 
     @app.action(re.compile(f"^{picker.ACTION_ID}:"))
     async def lock_choice(

@@ -181,7 +181,7 @@ async def test_every_log_line_of_a_request_carries_its_id(
     mine = [entry["message"] for entry in lines if entry.get("request_id") == row.request_id]
     story = "\n".join(mine)
     for step in (
-        "/lock 'front door' from U1",
+        "U1 asked for 'Front Door' in C1 → pending",
         "seam locks.lock_door → pending",
         "slack chat.postMessage → ok",
         "seam action_attempts.get → pending",

@@ -6,6 +6,7 @@ Every test ends with `assert_all_final`: whatever happened, each recorded reques
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -171,26 +172,28 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
 ) -> None:
     """The join is read-then-insert: the leader may settle (and tell its followers) in between.
 
-    The burst test hits this under load; here it is forced: the second request reads the leader
-    as in flight, then the leader settles, then the second request's row is written.
+    The burst test hits this under load; here it is forced: the group commit's transaction
+    (in its writer thread) reads the leader as in flight, then the leader settles, then the
+    second request's row is written, and finds the leader no longer pending.
     """
     seam.hold_attempts = True
     await live.command("front door")
     attempt = await seam.wait_for_attempt()
 
     service = live.bot.runtime.service
-    in_flight, reached, go = service.intake._in_flight, asyncio.Event(), asyncio.Event()
+    receipts = service.intake.receipts
+    leaders, reached, go = receipts._leaders, threading.Event(), threading.Event()
 
-    async def slow_in_flight(*args: Any) -> Any:
-        leader = await in_flight(*args)
+    def slow_leaders(*args: Any) -> Any:
+        found = leaders(*args)
         reached.set()
-        await go.wait()
-        return leader
+        go.wait(10)
+        return found
 
-    monkeypatch.setattr(service.intake, "_in_flight", slow_in_flight)
+    monkeypatch.setattr(receipts, "_leaders", slow_leaders)
     second = asyncio.create_task(live.command("front door", user_id="UADMIN"))
     try:
-        await asyncio.wait_for(reached.wait(), 5)
+        assert await asyncio.to_thread(reached.wait, 5)
         await seam.resolve(attempt, "success")
         await slack.wait_for(lambda c: c.method == "chat.update")
         await quiet(slack)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -40,9 +42,21 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return int(lines[0].split()[1]), await reader.readexactly(length)
 
 
-async def _clients(port: int, plans: list[list[bytes]]) -> list[list[Answer]]:
+@dataclass(frozen=True)
+class KillAfter:
+    """SIGKILL `pid` from the clients' process once `answers` answers have come back: at a
+    moment the server cannot see coming (not, say, right after one of its commits)."""
+
+    pid: int
+    answers: int
+
+
+async def _clients(
+    port: int, plans: list[list[bytes]], kill: KillAfter | None = None
+) -> list[list[Answer]]:
     # Every connection is open before the first request, so connecting is not timed.
     streams = [await asyncio.open_connection("127.0.0.1", port) for _ in plans]
+    answered = 0
 
     async def client(stream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
                      requests: list[bytes]) -> list[Answer]:  # fmt: skip
@@ -50,23 +64,37 @@ async def _clients(port: int, plans: list[list[bytes]]) -> list[list[Answer]]:
         answers = []
         for request in requests:
             sent = time.perf_counter()
-            writer.write(request)
-            status, body = await read_response(reader)
+            try:
+                writer.write(request)
+                status, body = await read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if kill is None:
+                    raise
+                break  # the server died: this request and the rest were never answered
             answers.append(Answer(status, time.perf_counter() - sent, body))
+            nonlocal answered
+            answered += 1
+            if kill is not None and answered == kill.answers:
+                os.kill(kill.pid, signal.SIGKILL)
         writer.close()
         return answers
 
     return list(await asyncio.gather(*(client(s, r) for s, r in zip(streams, plans, strict=True))))
 
 
-def _run_clients(port: int, plans: list[list[bytes]]) -> list[list[Answer]]:
-    return asyncio.run(_clients(port, plans))
+def _run_clients(port: int, plans: list[list[bytes]], kill: KillAfter | None) -> list[list[Answer]]:
+    return asyncio.run(_clients(port, plans, kill))
 
 
-async def concurrent_clients(port: int, plans: list[list[bytes]]) -> list[list[Answer]]:
+async def concurrent_clients(
+    port: int, plans: list[list[bytes]], *, kill: KillAfter | None = None
+) -> list[list[Answer]]:
     """One keep-alive connection per plan, all at once, each sending its requests in turn;
-    the answers per plan, in order."""
+    the answers per plan, in order. With `kill`, the server is killed mid-way, and each client
+    stops when its connection goes: its answers are the ones it got, in order."""
     # spawn, not fork: the test's process has threads (the fakes) that a fork would copy mid-step.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        return await asyncio.get_running_loop().run_in_executor(pool, _run_clients, port, plans)
+        return await asyncio.get_running_loop().run_in_executor(
+            pool, _run_clients, port, plans, kill
+        )

@@ -1,0 +1,218 @@
+"""Group commit: the requests many intakes decided at once are recorded by one writer, in one
+transaction per batch, and each is acked only after its batch commits.
+
+A request hands its row (decided on a snapshot of the directory) to `Receipts.record` and waits.
+The writer takes whatever has queued, writes it with Core statements (the rows in one
+`INSERT … RETURNING`, executed as one multi-row statement), and commits. Requests that arrive
+meanwhile form the next batch, so a batch never waits for company: on one client a request is
+written alone at once, and under a burst the batches grow by themselves.
+
+In the same transaction, after the rows are written (on SQLite the write lock is then held; on
+PostgreSQL the version row is read `FOR SHARE`, so a change to the directory waits for this
+commit or this read waits for it):
+- the directory's version is read: a batch holding a row decided on an older snapshot is rolled
+  back, and those requests are decided again (`StaleSnapshot`), so a grant revoked before the
+  commit never authorizes a request;
+- a pending row joins the lock already in flight for its door, or the first pending row of the
+  batch for it; the in-flight leaders are read `FOR SHARE` too, so one that was still pending
+  will find this row when it settles (no catch-up needed).
+A batch that fails is written again one row at a time, so one bad row fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from bot.db import Database
+from bot.locking.requests import same_place
+from bot.locking.snapshot import VERSION
+from bot.models import LockRequest, LockStatus, assembled_request
+
+log = logging.getLogger(__name__)
+
+_TABLE = SQLModel.metadata.tables["lock_request"]
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+# Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
+# One multi-row INSERT per batch ("insertmanyvalues"). Its RETURNING rows are matched to the
+# requests by request id: asking SQLAlchemy to keep them in order instead makes it insert row by
+# row on SQLite, one hand-off to aiosqlite's thread each.
+_INSERT = _TABLE.insert().returning(_TABLE.c.id, _TABLE.c.request_id)
+_PENDING = LockStatus.PENDING
+_LEADERS = sa.select(_TABLE).where(
+    _TABLE.c.door_id.in_(sa.bindparam("doors", expanding=True)),
+    _TABLE.c.status == _PENDING,
+    _TABLE.c.joined_id.is_(None),
+)
+_STILL_PENDING = (
+    sa.select(_TABLE.c.id)
+    .where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)), _TABLE.c.status == _PENDING)
+    .with_for_update(read=True)
+)
+_VERSION_SHARED = VERSION.with_for_update(read=True)
+MAX_BATCH = 500
+
+
+class StaleSnapshot(Exception):
+    """The directory changed after the request was decided: decide it again on `version`."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"the directory is at version {version}")
+        self.version = version
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A request as committed: the lock in flight it joined, if any, and whether that one was
+    still pending at the commit (then it tells this request when it settles)."""
+
+    leader: LockRequest | None = None
+    leader_pending: bool = False
+
+
+@dataclass
+class _Waiting:
+    row: LockRequest
+    version: int  # of the snapshot it was decided on
+    done: asyncio.Future[Receipt]
+    leader: LockRequest | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def answer(self, receipt: Receipt | None = None, error: BaseException | None = None) -> None:
+        if self.done.done():  # the request gave up waiting; its row is written all the same
+            return
+        if error is not None:
+            self.done.set_exception(error)
+        else:
+            self.done.set_result(receipt or Receipt())
+
+
+def _joins(row: LockRequest, leader: LockRequest) -> dict[str, Any]:
+    """The columns of a request that waits on `leader`; told in its thread only when it was
+    asked in the same channel (`same_place`)."""
+    here = same_place(row, leader)
+    return {
+        "joined_id": leader.id,
+        "deadline_at": leader.deadline_at,
+        "message_channel": leader.message_channel if here else None,
+        "message_ts": leader.message_ts if here else None,
+    }
+
+
+class Receipts:
+    """The one writer of this process's door requests."""
+
+    def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._shared_reads = db.engine.dialect.name == "postgresql"
+        self.batches = 0  # for the tests and the bench: how many transactions it took
+
+    async def record(self, row: LockRequest, version: int) -> Receipt:
+        """Write `row` (its id is set) and return once it is committed; raises what failed it,
+        or `StaleSnapshot`."""
+        waiting = _Waiting(row, version, asyncio.get_running_loop().create_future())
+        self._queue.append(waiting)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await waiting.done
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            try:
+                await self._commit(batch)
+            except Exception as error:
+                if len(batch) == 1 or isinstance(error, StaleSnapshot):
+                    for waiting in batch:
+                        waiting.answer(error=error)
+                    continue
+                log.warning("a batch of %d requests failed (%s); each alone", len(batch), error)
+                for waiting in batch:
+                    try:
+                        await self._commit([waiting])
+                    except Exception as alone:
+                        waiting.answer(error=alone)
+
+    async def _commit(self, batch: list[_Waiting]) -> None:
+        leaders, pending = await self.db.in_writer_thread(lambda conn: self._written(conn, batch))
+        self.batches += 1
+        known = {leader.id for leader in leaders.values()}
+        for waiting in batch:
+            for name in ("joined_id", "deadline_at", "message_channel", "message_ts"):
+                setattr(waiting.row, name, waiting.values[name])
+            leader = waiting.leader
+            still = leader is not None and (leader.id in pending or leader.id not in known)
+            waiting.answer(Receipt(leader, still))
+
+    def _written(
+        self, conn: sa.Connection, batch: list[_Waiting]
+    ) -> tuple[dict[int, LockRequest], set[int]]:
+        """The batch's transaction (in the writer thread): the leaders it found in flight, and
+        which of them were still pending at the commit."""
+        leaders = self._leaders(conn, batch)
+        first: list[_Waiting] = []
+        later: list[_Waiting] = []
+        new: dict[int, _Waiting] = {}
+        for waiting in batch:
+            row = waiting.row
+            waiting.values = {name: getattr(row, name) for name in _COLUMNS}
+            waiting.leader = None
+            if row.status is not _PENDING or row.door_id is None:
+                first.append(waiting)
+            elif (leader := leaders.get(row.door_id)) is not None:
+                waiting.leader = leader
+                waiting.values |= _joins(row, leader)
+                first.append(waiting)
+            elif row.door_id in new:
+                later.append(waiting)
+            else:
+                new[row.door_id] = waiting
+                first.append(waiting)
+        self._insert(conn, first)
+        for waiting in later:  # behind a leader of this batch, whose id is known now
+            assert waiting.row.door_id is not None
+            waiting.leader = new[waiting.row.door_id].row
+            waiting.values |= _joins(waiting.row, waiting.leader)
+        self._insert(conn, later)
+        version = int(conn.execute(self._version()).scalar() or 0)
+        if any(waiting.version != version for waiting in batch):
+            conn.rollback()
+            raise StaleSnapshot(version)
+        pending = self._still_pending(conn, leaders)
+        conn.commit()
+        return leaders, pending
+
+    def _version(self) -> sa.Select[int]:
+        return _VERSION_SHARED if self._shared_reads else VERSION
+
+    def _leaders(self, conn: sa.Connection, batch: list[_Waiting]) -> dict[int, LockRequest]:
+        doors = {w.row.door_id for w in batch if w.row.status is _PENDING and w.row.door_id}
+        if not doors:
+            return {}
+        rows = conn.execute(_LEADERS, {"doors": sorted(doors)}).mappings()
+        return {row["door_id"]: assembled_request(**row) for row in rows}
+
+    def _still_pending(self, conn: sa.Connection, leaders: dict[int, LockRequest]) -> set[int]:
+        if not leaders:
+            return set()
+        ids = sorted(leader.id for leader in leaders.values() if leader.id is not None)
+        return set(conn.execute(_STILL_PENDING, {"ids": ids}).scalars())
+
+    def _insert(self, conn: sa.Connection, batch: list[_Waiting]) -> None:
+        by_request = {w.row.request_id: w for w in batch}
+        if len(by_request) < len(batch) or None in by_request:
+            # Request ids are new for every request; should two ever meet, one at a time.
+            for waiting in batch:
+                waiting.row.id = conn.execute(_INSERT, waiting.values).one().id
+            return
+        if batch:
+            for row_id, request_id in conn.execute(_INSERT, [w.values for w in batch]):
+                by_request[request_id].row.id = row_id
