@@ -1,0 +1,165 @@
+"""A lock window's buttons and relocks against a stranger (#15's review): taps that would bring
+the relock sooner, a schedule removed while its relock waits, and taps carrying values no
+button of ours sends, or naming a door removed since. Real parts, as in `test_windows.py`: the
+signed `lock.unlocked` webhook, Seam's fake, signed `block_actions` to the real endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+
+from bot.models import AuditEvent, Relock, utcnow
+from bot.slack.words.windows import (
+    KEEP_OPEN_ACTION_ID,
+    KEEP_OPEN_TO_END_ACTION_ID,
+    LOCK_NOW_ACTION_ID,
+    LOCK_NOW_GONE,
+)
+from tests.e2e.conftest import ALERTS, LiveBot, quiet
+from tests.e2e.test_schedules import CHANNEL, say
+from tests.e2e.test_windows import (
+    LOCK_DOOR,
+    eventually,
+    rows,
+    tap,
+    tapped,
+    thread,
+    unlocked_by_keypad,
+    window_opened,
+    windows,
+)
+from tests.fakes.seam_proxy import SeamProxy
+from tests.fakes.slack_api import Call, FakeSlack
+
+NOTHING_WAITING = "⌛ There is no relock of this door waiting any more; nothing to postpone."
+
+
+async def answered(
+    live: LiveBot, slack: FakeSlack, root: Call, value: str, action_id: str, user: str = "U1"
+) -> list[str]:
+    """A tap carrying `value` on the unlock message; what only the tapper was told."""
+    seen = len(slack.calls_to("response_url"))
+    response = await live.action(
+        value,
+        action_id=action_id,
+        user_id=user,
+        channel_id=CHANNEL,
+        message=tapped(root),
+        response_url=slack.response_url(),
+    )
+    assert response.status_code == 200, (value, response.text)
+    await quiet(slack, quiet_s=0.1)
+    return [c.args["text"] for c in slack.calls_to("response_url")[seen:]]
+
+
+async def unlocked_in_window(
+    live: LiveBot, slack: FakeSlack, seam: SeamProxy, lock_itself: httpx.AsyncClient, relock: str
+) -> tuple[int, Call, Relock]:
+    """A window over Front Door (`window_opened`) and a keypad unlock inside it: the schedule,
+    the unlock message and its waiting relock."""
+    number = await window_opened(live, seam, relock)
+    told = await unlocked_by_keypad(live, lock_itself, slack)
+    [waiting] = await rows(live.bot.settings.database_url, Relock)
+    assert waiting.state == "waiting" and waiting.due_at is not None
+    return number, told, waiting
+
+
+@windows
+async def test_keep_open_never_brings_the_relock_sooner(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    # Relock a minute after the unlock; one Keep open tap is 6 s (LOCKBOT_KEEP_OPEN_MINUTES).
+    _, told, waiting = await unlocked_in_window(live, slack, seam, lock_itself, "after 1m")
+    assert waiting.due_at is not None
+    due = f"{waiting.due_at:%H:%M}"
+
+    # A tap that would move the relock to 6 s from now leaves it where it was, and says so.
+    assert await answered(live, slack, told, str(waiting.id), KEEP_OPEN_ACTION_ID) == [
+        f"⏸️ *Front Door* is kept open until {due} already; nothing to postpone."
+    ]
+    [same] = await rows(database_url, Relock)
+    assert same.due_at == waiting.due_at
+
+    # Once an admin keeps it open until the window ends, no later tap brings a relock back.
+    await tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "UADMIN")
+    end = f"{waiting.window_end:%H:%M}"
+    assert await answered(live, slack, told, str(waiting.id), KEEP_OPEN_ACTION_ID) == [
+        f"⏸️ *Front Door* is kept open until the window ends at {end} already."
+    ]
+    [kept] = await rows(database_url, Relock)
+    assert kept.due_at == kept.window_end and kept.state == "waiting"
+    await quiet(slack)
+    assert thread(slack, told) == [
+        f"⏸️ <@UADMIN> kept *Front Door* open until the window ends at {end}; I won't lock it again."
+    ]
+    kept_open = [a.actor for a in await rows(database_url, AuditEvent) if a.action == "keep_open"]
+    assert kept_open == ["UADMIN"]  # a tap that changed nothing is not in the trail
+    assert len(seam.calls_to(LOCK_DOOR)) == 1  # the window's own lock only
+
+
+@windows
+async def test_a_removed_schedules_waiting_relock_is_dropped_and_said_so(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    number, told, waiting = await unlocked_in_window(live, slack, seam, lock_itself, "after 3s")
+    assert waiting.due_at is not None
+
+    assert (await say(live, f"unschedule {number}")).startswith(f"🗑️ Removed schedule `{number}`")
+
+    async def dropped() -> bool:
+        [row] = await rows(database_url, Relock)
+        return (row.state, row.outcome) == ("done", "unscheduled")
+
+    await eventually(dropped, 10, "the relock dropped")
+    await quiet(slack)
+    assert thread(slack, told) == [
+        "🗑️ Its schedule was removed, so I'm not locking *Front Door* again."
+    ]
+    # Keep open has nothing left to postpone; past the old due time nothing is locked.
+    assert await answered(live, slack, told, str(waiting.id), KEEP_OPEN_ACTION_ID) == [
+        "⌛ There is no relock of *Front Door* waiting any more; nothing to postpone."
+    ]
+    await eventually(lambda: utcnow() > waiting.due_at + timedelta(seconds=1), 10, "old due time")
+    await asyncio.sleep(0.5)  # a few more looks
+    assert len(seam.calls_to(LOCK_DOOR)) == 1  # the window's own lock only
+
+
+@windows
+async def test_a_tap_with_an_odd_value_or_on_a_removed_door_is_answered_and_locks_nothing(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    _, told, waiting = await unlocked_in_window(live, slack, seam, lock_itself, "after 1m")
+
+    # Values no button of ours sends: past a 32-bit id, digits that are not ASCII, words.
+    for value in ("99999999999999999999", "²", "١", "-1", "0", "abc"):
+        assert await answered(live, slack, told, value, KEEP_OPEN_ACTION_ID) == [NOTHING_WAITING]
+        assert await answered(live, slack, told, value, LOCK_NOW_ACTION_ID) == [LOCK_NOW_GONE]
+    [same] = await rows(database_url, Relock)
+    assert (same.state, same.due_at) == ("waiting", waiting.due_at)
+
+    # The door is removed while its relock waits: the relock goes with it, and a tap on the
+    # old message says there is nothing to do.
+    removed = await live.command(
+        'admin remove-door "Front Door"', user_id="UADMIN", channel_id=ALERTS
+    )
+    assert removed.response.status_code == 200
+    assert await rows(database_url, Relock) == []
+    assert await answered(live, slack, told, str(waiting.id), LOCK_NOW_ACTION_ID) == [LOCK_NOW_GONE]
+    assert await answered(live, slack, told, str(waiting.id), KEEP_OPEN_ACTION_ID) == [
+        NOTHING_WAITING
+    ]
+    assert len(seam.calls_to(LOCK_DOOR)) == 1  # the window's own lock only
