@@ -281,7 +281,7 @@ class Relocks:
     async def keep_open(
         self, relock_id: int, user_id: str, *, to_window_end: bool = False
     ) -> KeptOpen | KeepOpenRefused:
-        """Postpone the relock (audited); the news is told in the thread."""
+        """Postpone the relock (audited); the news is told in the thread, in a task."""
         access = self.service.access
         await access.membership(self.db, user_id, None)  # user groups, asked before the write
         async with self.db.writing() as session:
@@ -330,7 +330,8 @@ class Relocks:
             )
             await session.commit()
         kept = KeptOpen(door.name, user_id, until, row.timezone, to_window_end)
-        await self._tell(row, kept)
+        # Told after the tap's ack (a Slack post waits for no one's 3 s), in a tracked task.
+        self.service.spawn(self._tell(row, kept))
         return kept
 
 

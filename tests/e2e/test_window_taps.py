@@ -163,3 +163,28 @@ async def test_a_tap_with_an_odd_value_or_on_a_removed_door_is_answered_and_lock
         NOTHING_WAITING
     ]
     assert len(seam.calls_to(LOCK_DOOR)) == 1  # the window's own lock only
+
+
+@windows
+async def test_keep_open_is_acked_while_slack_still_has_the_threads_line(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    _, told, waiting = await unlocked_in_window(live, slack, seam, lock_itself, "after 1m")
+    gate = slack.hold("chat.postMessage")
+    tapping = asyncio.create_task(tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "UADMIN"))
+    await gate.arrived()  # the thread's line is at Slack, held
+    await asyncio.wait_for(tapping, 10)  # the tap was acked all the same
+    # What the tap did is written already, with its audit row; the line follows.
+    [kept] = await rows(database_url, Relock)
+    assert kept.due_at == kept.window_end
+    assert [a.actor for a in await rows(database_url, AuditEvent) if a.action == "keep_open"] == [
+        "UADMIN"
+    ]
+    assert gate.waiting == 1
+    gate.release()
+    line = await slack.wait_for(lambda c: c.args.get("thread_ts") == told.response["ts"])
+    assert line.args["text"].startswith("⏸️ <@UADMIN> kept *Front Door* open until the window ends")
