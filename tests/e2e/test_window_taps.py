@@ -173,7 +173,7 @@ async def test_keep_open_is_acked_while_slack_still_has_the_threads_line(
     lock_itself: httpx.AsyncClient,
     database_url: str,
 ) -> None:
-    _, told, waiting = await unlocked_in_window(live, slack, seam, lock_itself, "after 1m")
+    _, told, _ = await unlocked_in_window(live, slack, seam, lock_itself, "after 1m")
     gate = slack.hold("chat.postMessage")
     tapping = asyncio.create_task(tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "UADMIN"))
     await gate.arrived()  # the thread's line is at Slack, held
