@@ -17,8 +17,9 @@ from bot.slack.words.windows import (
     LOCK_NOW_ACTION_ID,
     LOCK_NOW_GONE,
 )
-from tests.e2e.conftest import ALERTS, LiveBot, quiet
+from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, quiet, set_locked
 from tests.e2e.test_schedules import CHANNEL, say
+from tests.e2e.test_seam_webhook import post_event, seam_event
 from tests.e2e.test_windows import (
     LOCK_DOOR,
     eventually,
@@ -62,7 +63,7 @@ async def unlocked_in_window(
     number = await window_opened(live, seam, relock)
     told = await unlocked_by_keypad(live, lock_itself, slack)
     [waiting] = await rows(live.bot.settings.database_url, Relock)
-    assert waiting.state == "waiting" and waiting.due_at is not None
+    assert waiting.state == "waiting"
     return number, told, waiting
 
 
@@ -188,3 +189,31 @@ async def test_keep_open_is_acked_while_slack_still_has_the_threads_line(
     gate.release()
     line = await slack.wait_for(lambda c: c.args.get("thread_ts") == told.response["ts"])
     assert line.args["text"].startswith("⏸️ <@UADMIN> kept *Front Door* open until the window ends")
+
+
+@windows
+async def test_an_unlock_after_lock_now_locked_the_door_is_told_again(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    # `relock never`: the message's Lock now is how the door is locked again.
+    _, told, first = await unlocked_in_window(live, slack, seam, lock_itself, "never")
+    await tap(live, slack, told, LOCK_NOW_ACTION_ID, "U1")
+    await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 2, 10, "Lock now")
+    await assert_all_final(database_url)
+    await quiet(slack)
+
+    # Opened again, later in the same window: a new story, told as the first was.
+    await set_locked(lock_itself, False)
+    response = await post_event(live.http, seam_event("lock.unlocked", method="keycode"))
+    assert response.json() == {"ok": True, "outcome": "relayed"}
+    unlocks = [c for c in slack.messages(CHANNEL) if "should stay locked" in c.args["text"]]
+    assert len(unlocks) == 2 and unlocks[0] is told
+    relocks = await rows(database_url, Relock)
+    assert [(r.id, r.state, r.outcome) for r in relocks] == [
+        (first.id, "done", "already_locked"),
+        (relocks[1].id, "waiting", None),
+    ]
