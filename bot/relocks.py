@@ -329,7 +329,8 @@ class Relocks:
                 f"relock {relock_id} until {until:%Y-%m-%d %H:%M} UTC",
             )
             await session.commit()
-        kept = KeptOpen(door.name, user_id, until, row.timezone, to_window_end)
+        # Kept to the window's end (a tap can reach it too): no relock is left.
+        kept = KeptOpen(door.name, user_id, until, row.timezone, until >= row.window_end)
         # Told after the tap's ack (a Slack post waits for no one's 3 s), in a tracked task.
         self.service.spawn(self._tell(row, kept))
         return kept

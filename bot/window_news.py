@@ -31,7 +31,7 @@ class KeptOpen:
     by: str  # a Slack user ID
     until: datetime
     timezone: str
-    to_window_end: bool
+    to_window_end: bool  # kept to the window's end (by an admin, or a tap reaching it): no relock
 
 
 @dataclass(frozen=True)

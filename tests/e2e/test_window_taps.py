@@ -9,6 +9,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from bot.models import AuditEvent, Relock, utcnow
 from bot.slack.words.windows import (
@@ -18,8 +19,8 @@ from bot.slack.words.windows import (
     LOCK_NOW_GONE,
 )
 from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, quiet, set_locked
-from tests.e2e.test_schedules import CHANNEL, say
-from tests.e2e.test_seam_webhook import post_event, seam_event
+from tests.e2e.test_schedules import CHANNEL, cover_until, fired_ago, say, schedule_id
+from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.e2e.test_windows import (
     LOCK_DOOR,
     eventually,
@@ -216,4 +217,40 @@ async def test_an_unlock_after_lock_now_locked_the_door_is_told_again(
     assert [(r.id, r.state, r.outcome) for r in relocks] == [
         (first.id, "done", "already_locked"),
         (relocks[1].id, "waiting", None),
+    ]
+
+
+@pytest.mark.settings(
+    SEAM_WEBHOOK_SECRET=SECRET,
+    LOCKBOT_RELOCK_MIN_SECONDS="1",
+    LOCKBOT_RELOCK_LOOK="0.2",
+    LOCKBOT_KEEP_OPEN_MINUTES="5",
+)
+async def test_keep_open_to_past_the_windows_end_says_it_will_not_lock_again(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    # A window that ends a minute or two from now: one Keep open tap (5 min) reaches its end.
+    fired = fired_ago(1)
+    reply = await say(
+        live,
+        f"schedule front door cron {fired.minute} {fired.hour} * * * for 2m in UTC relock after 3s",
+    )
+    number = schedule_id(reply)
+    await cover_until(database_url, number, fired - timedelta(minutes=1))
+    await live.bot.schedule_runner.catch_up(number)
+    await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 1, 10, "the window's lock")
+    await assert_all_final(database_url)
+    told = await unlocked_by_keypad(live, lock_itself, slack)
+
+    await tap(live, slack, told, KEEP_OPEN_ACTION_ID, "U1")
+    [kept] = await rows(database_url, Relock)
+    assert kept.due_at == kept.window_end
+    await quiet(slack)
+    assert thread(slack, told) == [
+        f"⏸️ <@U1> kept *Front Door* open until the window ends at {kept.window_end:%H:%M}; "
+        "I won't lock it again."
     ]
