@@ -26,6 +26,6 @@ SCHEDULE_MISSES = Counter("lockbot_schedule_misses_total", "Scheduled runs skipp
 RELOCKS = Counter(
     "lockbot_relocks_total",
     "Relocks owed by an unlock inside a lock window, by how they ended",
-    ["outcome"],  # relocked | already_locked | window_ended | failed | refused
+    ["outcome"],  # relocked | already_locked | window_ended | unscheduled | failed | refused
 )
 LEADER = Gauge("lockbot_scheduler_leader", "1 when this replica runs the scheduled jobs, else 0")

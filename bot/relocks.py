@@ -11,8 +11,9 @@ message's thread, with its request id `relock-<row>-<try>` naming it. A failed r
 once more, then given up on and alerted: it never loops. A claim whose request was never
 recorded (its process died in between) is put back after `CLAIM_TIMEOUT`.
 
-Keep open postpones `due_at` (at most to the window's end), for anyone who may lock the door;
-"until the window ends" for admins. lockbot never unlocks anything.
+Keep open postpones `due_at` (at most to the window's end, never sooner), for anyone who may
+lock the door; "until the window ends" for admins. A removed schedule's waiting relocks are
+dropped (its id is set to NULL). lockbot never unlocks anything.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Relocks:
                 .values(state="done", outcome="window_ended")
             )
             await session.commit()
+        await self._drop_unscheduled()
         async with self.db.session() as session:
             query = select(Relock).where(col(Relock.state) == "waiting", col(Relock.due_at) <= now)
             due = list((await session.exec(query.order_by(col(Relock.due_at)))).all())
@@ -207,6 +209,24 @@ class Relocks:
                 name = request.door_name or str(row.door_id)
                 await self._tell(row, RelockGaveUp(name, row.tries, request.error_type))
 
+    async def _drop_unscheduled(self) -> None:
+        """A removed schedule's waiting relocks (its id set to NULL) are dropped, and told: who
+        removes a window does not want its door locked again."""
+        async with self.db.session() as session:
+            query = select(Relock, Door).join(Door, col(Door.id) == col(Relock.door_id))
+            orphans = (
+                await session.exec(
+                    query.where(col(Relock.state) == "waiting", col(Relock.schedule_id).is_(None))
+                )
+            ).all()
+        for row, door in orphans:
+            assert row.id is not None
+            waiting = col(Relock.state) == "waiting"
+            if await self._update(row.id, waiting, state="done", outcome="unscheduled"):
+                await self._tell(
+                    row, NoRelock(door.name, "unscheduled", row.window_end, row.timezone)
+                )
+
     async def _put_back_lost(self, now: datetime) -> None:
         """Claims whose request was never recorded (their process died in between)."""
         async with self.db.session() as session:
@@ -261,7 +281,7 @@ class Relocks:
     async def keep_open(
         self, relock_id: int, user_id: str, *, to_window_end: bool = False
     ) -> KeptOpen | KeepOpenRefused:
-        """Postpone the relock (audited); the news is told in the thread."""
+        """Postpone the relock (audited); the news is told in the thread, in a task."""
         access = self.service.access
         await access.membership(self.db, user_id, None)  # user groups, asked before the write
         async with self.db.writing() as session:
@@ -274,14 +294,29 @@ class Relocks:
             if to_window_end and not await access.is_admin(session, user_id):
                 return KeepOpenRefused(door.name, "admins_only")
             now = self.clock()
-            if row.state != "waiting" or row.due_at is None or now >= row.window_end:
+            due = row.due_at
+            # Done, `relock never`, its schedule removed, or its window over: nothing to postpone.
+            if (
+                row.state != "waiting"
+                or due is None
+                or row.schedule_id is None
+                or now >= row.window_end
+            ):
                 return KeepOpenRefused(door.name, "over")
             until = (
                 row.window_end if to_window_end else min(now + self.keep_open_for, row.window_end)
             )
+            if until <= due:
+                # Keep open only postpones: a tap never brings the relock sooner.
+                ends = due >= row.window_end
+                return KeepOpenRefused(door.name, "kept", due, row.timezone, ends)
             result = await session.exec(
                 sa.update(Relock)
-                .where(col(Relock.id) == relock_id, col(Relock.state) == "waiting")
+                .where(
+                    col(Relock.id) == relock_id,
+                    col(Relock.state) == "waiting",
+                    col(Relock.due_at) < until,
+                )
                 .values(due_at=until)
             )
             if result.rowcount != 1:
@@ -294,8 +329,10 @@ class Relocks:
                 f"relock {relock_id} until {until:%Y-%m-%d %H:%M} UTC",
             )
             await session.commit()
-        kept = KeptOpen(door.name, user_id, until, row.timezone, to_window_end)
-        await self._tell(row, kept)
+        # Kept to the window's end (a tap can reach it too): no relock is left.
+        kept = KeptOpen(door.name, user_id, until, row.timezone, until >= row.window_end)
+        # Told after the tap's ack (a Slack post waits for no one's 3 s), in a tracked task.
+        self.service.spawn(self._tell(row, kept))
         return kept
 
 

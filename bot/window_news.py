@@ -31,15 +31,16 @@ class KeptOpen:
     by: str  # a Slack user ID
     until: datetime
     timezone: str
-    to_window_end: bool
+    to_window_end: bool  # kept to the window's end (by an admin, or a tap reaching it): no relock
 
 
 @dataclass(frozen=True)
 class NoRelock:
-    """A relock that was due and is not needed, or no longer lockbot's to do."""
+    """A relock that was due and is not needed, or no longer lockbot's to do (the window ended,
+    or its schedule was removed: `unscheduled`)."""
 
     door: str
-    why: Literal["already_locked", "window_ended"]
+    why: Literal["already_locked", "window_ended", "unscheduled"]
     until: datetime
     timezone: str
 
@@ -59,7 +60,11 @@ WindowNews = KeptOpen | NoRelock | RelockGaveUp
 
 @dataclass(frozen=True)
 class KeepOpenRefused:
-    """Why a Keep open tap changed nothing."""
+    """Why a Keep open tap changed nothing. `kept` (the relock is already that late or later)
+    says until when: `until`, in `timezone`; at the window's end, no relock is left."""
 
     door: str
-    why: Literal["over", "may_not_lock", "admins_only"]
+    why: Literal["over", "may_not_lock", "admins_only", "kept"]
+    until: datetime | None = None
+    timezone: str = "UTC"
+    to_window_end: bool = False

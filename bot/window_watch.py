@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
 from bot.db import Database
 from bot.models import Door, LockRequest, LockStatus, Relock, Schedule, ScheduleRun, utcnow
 from bot.ports import CodeReader, DeviceEvent, DeviceReader, WindowNotifier
@@ -144,6 +145,7 @@ class WindowWatch:
         )
         try:
             async with self.db.writing() as session:
+                await _close_locked_since(session, door.id, at)
                 session.add(row)
                 await session.commit()
                 await session.refresh(row)
@@ -200,6 +202,31 @@ class WindowWatch:
             if state.locked is False:
                 log.info("window check: %s found unlocked inside its window", door.name)
                 await self._open(door, None, now, window)
+
+
+async def _close_locked_since(session: AsyncSession, door_id: int, at: datetime) -> None:
+    """A waiting relock whose door lockbot locked after its unlock (Lock now, a `/lock`) has
+    told its story: an unlock at `at`, after that lock, is a new one, told and relocked anew,
+    not suppressed as the same (with `relock never`, nothing would ever tell it)."""
+    query = select(Relock).where(col(Relock.door_id) == door_id, col(Relock.state) == "waiting")
+    waiting = (await session.exec(query)).first()
+    if waiting is None:
+        return
+    locked = select(LockRequest.id).where(
+        col(LockRequest.door_id) == door_id,
+        col(LockRequest.status) == LockStatus.LOCKED,
+        col(LockRequest.finished_at) > waiting.unlocked_at,
+        col(LockRequest.finished_at) <= at,
+    )
+    if (await session.exec(locked)).first() is None:
+        return
+    closed = await session.exec(
+        sa.update(Relock)
+        .where(col(Relock.id) == waiting.id, col(Relock.state) == "waiting")
+        .values(state="done", outcome="already_locked")
+    )
+    if closed.rowcount == 1:
+        metrics.RELOCKS.labels(outcome="already_locked").inc()
 
 
 async def _open_for(session: AsyncSession, door_id: int) -> bool:

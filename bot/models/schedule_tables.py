@@ -93,7 +93,7 @@ class Relock(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # None: never
     # waiting (for due_at) | locking (a lock request asked) | done
     state: str = Field(default="waiting", max_length=16)
-    # relocked | already_locked | window_ended | failed | refused
+    # relocked | already_locked | window_ended | unscheduled | failed | refused
     outcome: str | None = Field(default=None, max_length=16)
     tries: int = Field(default=0)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

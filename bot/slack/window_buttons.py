@@ -20,7 +20,7 @@ from bot.locking import Requester
 from bot.relocks import Relocks
 from bot.slack import picker, retry
 from bot.slack.words import windows as words
-from bot.window_news import KeepOpenRefused
+from bot.window_news import KeepOpenRefused, KeptOpen
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,13 @@ Lock = Callable[[Requester, str], Awaitable[_Reply | None]]
 
 
 def _relock_id(action: dict[str, Any]) -> int | None:
+    """The relock row a button names; None for a value no button of ours carries: an id is
+    positive ASCII digits (`isdigit` alone also passes "²") within the table's 32-bit integer."""
     value = picker.chosen_value(action)
-    return int(value) if value is not None and value.isdigit() else None
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number < 2**31 else None
 
 
 def add_window_buttons(app: AsyncApp, relocks: Relocks, lock: Lock) -> None:
@@ -47,10 +52,13 @@ def add_window_buttons(app: AsyncApp, relocks: Relocks, lock: Lock) -> None:
     ) -> None:
         await ack()
         relock_id, requester = _relock_id(action), retry.tapped_by(body)
-        if relock_id is None or requester is None:
+        if requester is None:
             return
-        name = await relocks.door_name(relock_id)
-        if name is None:
+        name = None if relock_id is None else await relocks.door_name(relock_id)
+        if name is None:  # its door was removed since (or the value is not ours)
+            await respond(
+                text=words.LOCK_NOW_GONE, replace_original=False, response_type="ephemeral"
+            )
             return
         reply = await lock(requester, name)
         metrics.COMMANDS.labels(kind="lock_now", result=reply.result if reply else "accepted").inc()
@@ -62,9 +70,11 @@ def add_window_buttons(app: AsyncApp, relocks: Relocks, lock: Lock) -> None:
     ) -> None:
         relock_id = _relock_id(action)
         user = (body.get("user") or {}).get("id")
-        if relock_id is None or not user:
+        if not user:
             return
-        done = await relocks.keep_open(relock_id, str(user), to_window_end=to_end)
+        done: KeptOpen | KeepOpenRefused = KeepOpenRefused("", "over")
+        if relock_id is not None:
+            done = await relocks.keep_open(relock_id, str(user), to_window_end=to_end)
         result = "refused" if isinstance(done, KeepOpenRefused) else "kept"
         metrics.COMMANDS.labels(kind="keep_open", result=result).inc()
         if isinstance(done, KeepOpenRefused):

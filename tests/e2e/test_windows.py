@@ -266,6 +266,7 @@ async def test_keep_open_postpones_the_relock_for_those_who_may_lock_the_door(
     await tap(live, slack, told, KEEP_OPEN_ACTION_ID, "U1")
     [kept] = await rows(database_url, Relock)
     assert kept.due_at is not None and kept.due_at > waiting.due_at
+    await quiet(slack)  # the thread's line is posted after the tap's ack
     [line] = thread(slack, told)
     assert line.startswith("⏸️ <@U1> kept *Front Door* open: I'll lock it again at ")
     [audited] = [a for a in await rows(database_url, AuditEvent) if a.action == "keep_open"]
@@ -296,6 +297,7 @@ async def test_an_admin_may_keep_the_door_open_until_the_window_ends(
     await tap(live, slack, told, KEEP_OPEN_TO_END_ACTION_ID, "UADMIN")
     [kept] = await rows(database_url, Relock)
     assert kept.due_at == kept.window_end
+    await quiet(slack)  # the thread's line is posted after the tap's ack
     [line] = thread(slack, told)
     end = f"{kept.window_end:%H:%M}"
     assert line == (

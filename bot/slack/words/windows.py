@@ -23,6 +23,11 @@ from bot.window_news import (
 LOCK_NOW_ACTION_ID = "window_lock_now"
 KEEP_OPEN_ACTION_ID = "window_keep_open"
 KEEP_OPEN_TO_END_ACTION_ID = "window_keep_open_to_end"
+# Lock now on a message whose door was removed since.
+LOCK_NOW_GONE = (
+    "⌛ This message's door is not lockbot's any more, so there is nothing to lock. "
+    "`/lock list` shows the doors you may lock."
+)
 
 
 def _at(moment: datetime, zone: str) -> str:
@@ -82,6 +87,8 @@ def said(news: WindowNews) -> str:
             )
         case NoRelock(door, "already_locked", _, _):
             return f"🔒 {bold(door)} is locked again already; nothing for me to do."
+        case NoRelock(door, "unscheduled", _, _):
+            return f"🗑️ Its schedule was removed, so I'm not locking {bold(door)} again."
         case NoRelock(door, _, until, zone):
             return f"🌅 The window ended at {_at(until, zone)}; I'm not locking {bold(door)} again."
         case RelockGaveUp(door, tries, error):
@@ -102,4 +109,10 @@ def keep_open_refused(refused: KeepOpenRefused) -> str:
             return f"🙅 Only admins may keep {door} open until the window ends."
         case "over":
             return f"⌛ There is no relock of {door} waiting any more; nothing to postpone."
+        case "kept":
+            assert refused.until is not None
+            at = _at(refused.until, refused.timezone)
+            if refused.to_window_end:
+                return f"⏸️ {door} is kept open until the window ends at {at} already."
+            return f"⏸️ {door} is kept open until {at} already; nothing to postpone."
     assert_never(refused.why)
