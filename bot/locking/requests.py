@@ -9,7 +9,6 @@ from typing import Any
 from bot.models import LockBatch, LockRequest, LockStatus, Rejection, utcnow
 from bot.ports import MessageRef
 
-
 # Requests lockbot starts itself (a schedule's run, a window's relock) on someone's behalf:
 # they are not that person's typing, so never count against their rate limit, and they lock
 # from their schedule's channel, so a channel limit made after the schedule holds for them too.

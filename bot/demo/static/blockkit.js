@@ -35,6 +35,8 @@ function token(inner, names) {
     return `<span class="date" title="${esc(when.toISOString())}">${esc(when.toLocaleString())}</span>`;
   }
   if (target.startsWith("!")) return `<span class="mention">@${esc(label || target.slice(1))}</span>`;
+  // Only web links become links: a `javascript:` target would run in the page.
+  if (!/^https?:\/\//i.test(target)) return esc(label || target);
   return `<a href="${esc(target)}" target="_blank" rel="noopener">${esc(label || target)}</a>`;
 }
 
