@@ -27,7 +27,6 @@ from bot.schedules import when_of, window_of
 from bot.window_news import WindowUnlock
 
 log = logging.getLogger(__name__)
-OPEN_STATES = ("waiting", "locking")
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,9 @@ class WindowWatch:
             for door_id, (run, schedule) in latest.items():
                 window = _window(run, schedule, now)
                 door = await session.get(Door, door_id)
-                if window is None or door is None or await _open_for(session, door_id):
+                # A door whose relock already waits is read too: if lockbot locked it since
+                # (Lock now), an unlock found now is a new one, which `_open` tells anew.
+                if window is None or door is None or await _relocking(session, door_id):
                     continue
                 watched.append((door, window))
         for door, window in watched:
@@ -229,8 +230,7 @@ async def _close_locked_since(session: AsyncSession, door_id: int, at: datetime)
         metrics.RELOCKS.labels(outcome="already_locked").inc()
 
 
-async def _open_for(session: AsyncSession, door_id: int) -> bool:
-    query = select(Relock.id).where(
-        col(Relock.door_id) == door_id, col(Relock.state).in_(OPEN_STATES)
-    )
+async def _relocking(session: AsyncSession, door_id: int) -> bool:
+    """Whether lockbot is locking the door again right now (its read would say unlocked)."""
+    query = select(Relock.id).where(col(Relock.door_id) == door_id, col(Relock.state) == "locking")
     return (await session.exec(query)).first() is not None

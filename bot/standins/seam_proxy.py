@@ -49,7 +49,9 @@ class SeamProxy:
         # takes its time would (None: they wait for the test's `resolve`).
         self.finish_after_s: float | None = None
         self._finishing: set[asyncio.Task[None]] = set()
-        # Called with the attempt id once it has succeeded (a test sends Seam's event there).
+        # Called with the attempt id as it succeeds, before a read can see it: a test sends
+        # Seam's event there, so the event, not a poll that happens to fall in between, is what
+        # settles the lock, however loaded the machine.
         self.on_finish: list[Callable[[str], Awaitable[None]]] = []
         self.attempt_ids: list[str] = []
         self.delay_s = 0.0  # added to every call, as a slow network or a slow Seam would
@@ -142,9 +144,9 @@ class SeamProxy:
 
     async def _finish_later(self, attempt_id: str, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        await self.resolve(attempt_id, "success")
         for callback in self.on_finish:
             await callback(attempt_id)
+        await self.resolve(attempt_id, "success")
 
     def _take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:

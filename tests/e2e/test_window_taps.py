@@ -23,6 +23,7 @@ from tests.e2e.test_schedules import CHANNEL, cover_until, fired_ago, say, sched
 from tests.e2e.test_seam_webhook import SECRET, post_event, seam_event
 from tests.e2e.test_windows import (
     LOCK_DOOR,
+    checked,
     eventually,
     rows,
     tap,
@@ -253,4 +254,35 @@ async def test_keep_open_to_past_the_windows_end_says_it_will_not_lock_again(
     assert thread(slack, told) == [
         f"⏸️ <@U1> kept *Front Door* open until the window ends at {kept.window_end:%H:%M}; "
         "I won't lock it again."
+    ]
+
+
+@checked
+async def test_without_events_an_unlock_after_lock_now_is_found_again(
+    live: LiveBot,
+    slack: FakeSlack,
+    seam: SeamProxy,
+    lock_itself: httpx.AsyncClient,
+    database_url: str,
+) -> None:
+    # No events and `relock never`: only the check hears of an unlock, and Lock now locks.
+    await window_opened(live, seam, "never")
+
+    def found() -> list[Call]:
+        return [c for c in slack.messages(CHANNEL) if "found unlocked by a check" in c.args["text"]]
+
+    await set_locked(lock_itself, False)
+    await eventually(lambda: len(found()) == 1, 10, "the check finding it unlocked")
+    await asyncio.sleep(2.5)  # two more checks of a door still open: told once, not again
+    [told] = found()
+    await tap(live, slack, told, LOCK_NOW_ACTION_ID, "U1")
+    await eventually(lambda: len(seam.calls_to(LOCK_DOOR)) == 2, 10, "Lock now")
+    await assert_all_final(database_url)
+
+    # Opened again, later in the same window: the check tells it as a new story.
+    await set_locked(lock_itself, False)
+    await eventually(lambda: len(found()) == 2, 10, "the check finding it unlocked again")
+    assert [(r.state, r.outcome) for r in await rows(database_url, Relock)] == [
+        ("done", "already_locked"),
+        ("waiting", None),
     ]

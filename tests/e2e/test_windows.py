@@ -73,6 +73,12 @@ windows = pytest.mark.settings(
     LOCKBOT_RELOCK_LOOK="0.2",
     LOCKBOT_KEEP_OPEN_MINUTES="0.1",  # 6 s
 )
+# Locks without events: only the leader's state read hears of an unlock.
+checked = pytest.mark.settings(
+    LOCKBOT_RELOCK_MIN_SECONDS="1",
+    LOCKBOT_RELOCK_LOOK="0.2",
+    LOCKBOT_WINDOW_CHECK_MINUTES="0.02",  # a state read every 1.2 s
+)
 
 
 async def eventually(
@@ -418,11 +424,7 @@ async def test_a_window_is_made_and_listed_as_one_in_slack_the_form_and_the_term
     assert "until 06:30 (America/New_York, relock after 5 min)" in listing.out
 
 
-@pytest.mark.settings(
-    LOCKBOT_RELOCK_MIN_SECONDS="1",
-    LOCKBOT_RELOCK_LOOK="0.2",
-    LOCKBOT_WINDOW_CHECK_MINUTES="0.02",  # a state read every 1.2 s
-)
+@checked
 async def test_without_events_a_state_check_finds_the_door_unlocked_and_it_is_relocked(
     live: LiveBot,
     slack: FakeSlack,
