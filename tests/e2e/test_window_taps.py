@@ -234,11 +234,12 @@ async def test_keep_open_to_past_the_windows_end_says_it_will_not_lock_again(
     lock_itself: httpx.AsyncClient,
     database_url: str,
 ) -> None:
-    # A window that ends a minute or two from now: one Keep open tap (5 min) reaches its end.
+    # A window that ends one to two minutes from now (it started one to two minutes ago): one
+    # Keep open tap (5 min) reaches its end, and the unlock's own relock (3 s) falls inside it.
     fired = fired_ago(1)
     reply = await say(
         live,
-        f"schedule front door cron {fired.minute} {fired.hour} * * * for 2m in UTC relock after 3s",
+        f"schedule front door cron {fired.minute} {fired.hour} * * * for 3m in UTC relock after 3s",
     )
     number = schedule_id(reply)
     await cover_until(database_url, number, fired - timedelta(minutes=1))
