@@ -35,6 +35,7 @@ from bot.schedules import Limits, Schedules
 from bot.seam import SeamBackend
 from bot.slack.client import SlackClient
 from bot.slack.event_notifier import SlackEventNotifier
+from bot.slack.front import CommandFront
 from bot.slack.home import Home, HomeWatch
 from bot.slack.notifier import SlackNotifier
 from bot.slack.usergroups import SlackGroups
@@ -240,7 +241,7 @@ class Bot:
         # Imported here so that the CLI's other commands never pay for Bolt's import.
         from bot.slack.app import build_app
 
-        bolt = build_app(
+        slack_app = build_app(
             self.runtime.service,
             self.client,
             signing_secret=self.settings.slack_signing_secret.get_secret_value(),
@@ -252,15 +253,17 @@ class Bot:
             relocks=self.relocks,
         )
         self.probes.migrated = True
+        secret = self.settings.slack_signing_secret.get_secret_value()
         webhook = (
             None if self.seam_webhook is None else SeamWebhookIntake(self.seam_webhook, self.relay)
         )
         self._runner = web.AppRunner(
             build_web_app(
                 self.probes,
-                None if self.socket_mode else bolt,
+                None if self.socket_mode else slack_app.bolt,
                 webhook,
-                signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+                signing_secret=secret,
+                front=None if self.socket_mode else CommandFront(secret, slack_app.answer_lock),
             ),
             access_log=None,
         )
@@ -296,7 +299,7 @@ class Bot:
                     f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}); use an "
                     "app-level token (xapp-…) with the connections:write scope"
                 ) from None
-            self._socket = AsyncSocketModeHandler(bolt, app_token)
+            self._socket = AsyncSocketModeHandler(slack_app.bolt, app_token)
             await self._socket.connect_async()
             self.probes.slack_live = True
         else:

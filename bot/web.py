@@ -26,6 +26,7 @@ from bot.event_intake import EventHandler
 from bot.health import ServiceHealth
 from bot.models import LockRequest, LockStatus
 from bot.seam import to_device_event
+from bot.slack.front import CommandFront
 
 log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
@@ -137,6 +138,7 @@ def build_web_app(
     seam_webhook: SeamWebhookIntake | None = None,
     *,
     signing_secret: str = "",
+    front: CommandFront | None = None,
 ) -> web.Application:
     """`bolt` is served at POST /slack/events only with the secret it checks requests against:
     the runtime refuses to start without one, and this refuses too, whoever builds the app."""
@@ -162,6 +164,14 @@ def build_web_app(
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
+            stamp = request.headers.get("X-Slack-Request-Timestamp")
+            if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+                # Bolt would answer 500 (int() raises inside its signature check).
+                return web.json_response({"error": "invalid request"}, status=401)
+            if front is not None:
+                payload = await front.take(await request.read(), request.headers)
+                if payload is not None:
+                    return web.json_response(payload) if payload else web.Response()
             bolt_request = await to_bolt_request(request)
             bolt_response = await bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(bolt_response)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ from bot.slack.commands import (
     Status,
     parse,
 )
+from bot.slack.front import LOCK_COMMAND, AnswerCommand
 from bot.slack.home import Home
 from bot.slack.later import Later, follow_up
 from bot.slack.modals import Asked, Modals, add_modals
@@ -51,6 +52,17 @@ from bot.slack.window_buttons import add_window_buttons
 from bot.slack.words import groups, locks, usage
 
 log = logging.getLogger(__name__)
+# Commands whose keyword may also be a door's name ("Status Room"); built once, not per /lock.
+_KEYWORD_COMMANDS = (
+    ListTargets
+    | Status
+    | History
+    | Admin
+    | ListSchedules
+    | ChangeSchedule
+    | Schedule
+    | BuildSchedule
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,14 @@ class Reply:
         return out
 
 
+@dataclass(frozen=True)
+class SlackApp:
+    """Bolt's app, and the answer to `/lock` that the HTTP front door gives without it."""
+
+    bolt: AsyncApp
+    answer_lock: AnswerCommand
+
+
 class SlackCommands:
     """Turns what a person did in Slack into the service's calls, and the outcome into words."""
 
@@ -97,6 +117,7 @@ class SlackCommands:
         self.devices = devices
         self.admins = admins
         self.schedules = schedules
+        self.client = schedules.client
         self.modals = Modals(service, schedules, schedules.client, admins)
 
     async def names_target(self, text: str) -> bool:
@@ -104,12 +125,11 @@ class SlackCommands:
             return bool(await find_door(session, text) or await find_group(session, text))
 
     async def command(
-        self, command: Command, raw: str, body: dict[str, Any]
+        self, command: Command, raw: str, body: Mapping[str, Any]
     ) -> tuple[Reply | None, str]:
         """Answer one /lock; returns the reply and the command's kind for the metrics."""
         user = str(body["user_id"])
-        keyword = ListTargets | Status | History | Admin | ListSchedules | ChangeSchedule
-        if isinstance(command, keyword | Schedule | BuildSchedule) and await self.names_target(raw):
+        if isinstance(command, _KEYWORD_COMMANDS) and await self.names_target(raw):
             command = Lock(raw)  # a door called "Status Room" is still a door
         match command:
             case Help():
@@ -156,6 +176,28 @@ class SlackCommands:
                 )
                 return await self.lock(requester, target), "lock"
         raise AssertionError(f"unhandled command {command!r}")
+
+    async def answer(self, command: Mapping[str, Any]) -> dict[str, Any]:
+        """One /lock, answered: the ack's payload ({} for a silent ack). What follows the ack
+        (an answer through the response_url, a form) is started as a task."""
+        started = time.perf_counter()
+        text = str(command.get("text") or "")
+        parsed = parse(text)
+        try:
+            reply, kind = await self.command(parsed, text.strip(), command)
+        except Exception:
+            log.exception("/lock %r failed", text)
+            reply, kind = Reply(usage.command_failed()), type(parsed).__name__.lower()
+        if reply is not None and reply.later is not None:
+            user = str(command.get("user_id", ""))
+            later = follow_up(self.client, reply.later, command.get("response_url"), user)
+            self.service.spawn(later)
+        if reply is not None and reply.opens is not None:
+            self.service.spawn(reply.opens())
+        result = "accepted" if reply is None else reply.result
+        metrics.COMMANDS.labels(kind=kind, result=result).inc()
+        metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+        return {} if reply is None else reply.payload()
 
     async def pick(self, user_id: str) -> Reply:
         async with self.service.db.session() as session:
@@ -239,7 +281,7 @@ def build_app(
     default_timezone: str = "UTC",
     home: Home | None = None,
     relocks: Relocks | None = None,
-) -> AsyncApp:
+) -> SlackApp:
     # process_before_response: the listener acks as soon as the request is recorded, then hands
     # the slow part to a task. Bolt's default would poll for the ack every 10 ms instead.
     app = AsyncApp(
@@ -254,30 +296,11 @@ def build_app(
         ScheduleCommands(service.db, schedules, client, default_timezone),
     )
 
-    # Registered first: Bolt tries each listener's matcher in turn, and /lock is the hot path.
-    @app.command("/lock")
+    # Registered first: Bolt tries each listener's matcher in turn. Over HTTP the front door
+    # (bot/slack/front.py) answers /lock before Bolt sees it; this serves Socket Mode.
+    @app.command(LOCK_COMMAND)
     async def lock_command(ack: AsyncAck, command: dict[str, Any]) -> None:
-        started = time.perf_counter()
-        text = command.get("text") or ""
-        parsed = parse(text)
-        try:
-            reply, kind = await slack.command(parsed, text.strip(), command)
-        except Exception:
-            log.exception("/lock %r failed", text)
-            reply, kind = Reply(usage.command_failed()), type(parsed).__name__.lower()
-        if reply is None:
-            await ack()
-        else:
-            await ack(**reply.payload())
-        if reply is not None and reply.later is not None:
-            user = str(command.get("user_id", ""))
-            later = follow_up(client, reply.later, command.get("response_url"), user)
-            service.spawn(later)
-        if reply is not None and reply.opens is not None:
-            service.spawn(reply.opens())
-        result = "accepted" if reply is None else reply.result
-        metrics.COMMANDS.labels(kind=kind, result=result).inc()
-        metrics.ACK_SECONDS.observe(time.perf_counter() - started)
+        await ack(**await slack.answer(command))
 
     add_modals(app, slack.modals, service.spawn)
 
@@ -329,4 +352,4 @@ def build_app(
         home.listen(app, slack.lock)
     if relocks is not None:
         add_window_buttons(app, relocks, slack.lock)
-    return app
+    return SlackApp(app, slack.answer)

@@ -122,12 +122,12 @@ def test_profile_stacks_are_summed() -> None:
         "main (bot/cli/root.py:1);LockService.submit (bot/locking/service.py:9);"
         "Receipts.record (bot/locking/receipts.py:12);"
         "Connection._execute (aiosqlite/core.py:158) 3\n"
-        "main (bot/cli/root.py:1);build_app.<locals>.lock_command (bot/slack/app.py:5) 1\n"
+        "main (bot/cli/root.py:1);CommandFront.take (bot/slack/front.py:5) 1\n"
     )
     result = profile.analyse(raw)
     stages = dict(result["stages"])
     assert result["samples"] == 4
     assert stages["lockbot: LockService.submit (decide, count, hand over, wait)"] == 75.0
     assert stages["lockbot: group commit, on the event loop (queue, answers)"] == 75.0
-    assert stages["lockbot: the /lock listener, all of it"] == 25.0
+    assert stages["lockbot: the front door for /lock, all of it (bot/slack/front.py)"] == 25.0
     assert result["self"][0] == ("Connection._execute (aiosqlite/core.py:158)", 75.0)

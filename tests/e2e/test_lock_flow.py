@@ -13,11 +13,12 @@ from sqlmodel import select
 from bot.db import Database
 from bot.door_admin import add_door
 from bot.models import Door, LockStatus, utcnow
-from tests.e2e.conftest import ALERTS, LiveBot, assert_all_final, lock_rows
+from tests.e2e.conftest import ALERTS, SIGNING_SECRET, LiveBot, assert_all_final, lock_rows
 from tests.fakes.seam_proxy import SeamProxy
 from tests.fakes.seam_server import AUGUST_1, AUGUST_2
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.support.block_kit import plain_angles
+from tests.support.slack_requests import signed_headers, slash_command
 
 
 def closed_port() -> int:
@@ -379,3 +380,32 @@ async def test_a_door_missing_from_seam_is_refused_with_what_to_do(
     assert seam.calls == [] and slack.messages() == []
     rows = await lock_rows(database_url)
     assert [(r.status, r.error_type) for r in rows] == [(LockStatus.REJECTED, "door_missing")]
+
+
+async def test_a_door_or_channel_called_payload_is_locked_like_any_other(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    # Bolt reads any form body holding the word "payload" as an interactive payload, finds
+    # none, and answers 404: /lock served by Bolt alone could not lock "Payload Bay".
+    db = Database(database_url)
+    async with db.session() as session:
+        await add_door(session, "Payload Bay", AUGUST_2)
+        await session.commit()
+    await db.close()
+    sent = await live.command("payload bay", user_id="UADMIN")
+    assert sent.response.status_code == 200
+    await seam.wait_for_attempt()
+    rows = await lock_rows(database_url)
+    assert [(row.door_name, row.user_id) for row in rows] == [("Payload Bay", "UADMIN")]
+
+
+async def test_a_timestamp_that_is_not_a_number_is_refused_not_a_server_error(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    body = slash_command("front door")
+    for junk in ("soon", "1e9", ""):
+        headers = signed_headers(body, SIGNING_SECRET) | {"X-Slack-Request-Timestamp": junk}
+        response = await live.http.post("/slack/events", content=body, headers=headers)
+        assert response.status_code == 401, junk
+    assert seam.calls == [] and slack.messages() == []
+    assert await lock_rows(database_url) == []
