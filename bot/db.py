@@ -7,6 +7,7 @@ nothing blocks the event loop. Alembic runs on a sync engine, once, before the b
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -82,6 +83,23 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
+    try:
+        return work(conn)
+    except BaseException:
+        if conn.invalidated:  # the database went away: the next one connects again
+            conn.close()
+        else:
+            conn.rollback()
+        raise
+
+
+def _sqlite_busy(error: sa.exc.OperationalError) -> bool:
+    """Another connection holds the write lock (SQLITE_BUSY and its extended codes)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
 class Database:
     """An async engine and the sessions made from it."""
 
@@ -98,6 +116,7 @@ class Database:
         self._sync_engine: sa.Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._writer_conn: sa.Connection | None = None
+        self._inline_conn: sa.Connection | None = None  # SQLite: the loop's own
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -114,40 +133,55 @@ class Database:
         async with self._write_lock, self.session() as session:
             yield session
 
-    async def in_writer_thread(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run `work` on a sync connection in this database's one writer thread, all of it in
-        one hand-off: through the async engine, each statement is four hand-offs to the
-        driver's thread and back (cursor, execute, fetch, close), and a batch of the lock
-        path's writes paid a dozen. On SQLite it takes the same turn as `writing`."""
-        if self._writer is None or self._sync_engine is None:
+    async def in_writer(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run `work` on a sync connection, all of it in one go: through the async engine, each
+        statement is four hand-offs to the driver's thread and back (cursor, execute, fetch,
+        close), and a batch of the lock path's writes paid a dozen.
+
+        PostgreSQL: in this database's one writer thread. SQLite: in the process's write turn,
+        on the event loop itself while no other process holds the file's write lock (its
+        connection waits for none), since a commit there (WAL, synchronous=NORMAL: no fsync)
+        costs less than the hand-offs to a thread and back and the GIL's to and fro between
+        them; when another process writes, in the writer thread, whose connection waits as
+        every other does."""
+        if self._write_lock is None:
+            return await self._in_thread(work)
+        async with self._write_lock:
+            try:
+                return _run_on(self._inline_connection(), work)
+            except sa.exc.OperationalError as error:
+                if not _sqlite_busy(error):
+                    raise
+            return await self._in_thread(work)
+
+    def _sync(self) -> sa.Engine:
+        if self._sync_engine is None:
             self._sync_engine = create_sync_engine(self.url)
+        return self._sync_engine
+
+    def _inline_connection(self) -> sa.Connection:
+        if self._inline_conn is None or self._inline_conn.closed:
+            self._inline_conn = self._sync().connect()
+            self._inline_conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            self._inline_conn.commit()
+        return self._inline_conn
+
+    async def _in_thread(self, work: Callable[[sa.Connection], T]) -> T:
+        if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="lockbot-writer")
-        engine, loop = self._sync_engine, asyncio.get_running_loop()
+        engine = self._sync()
 
         def run() -> T:
             # One connection kept for the thread: no pool check-out, ping and reset per batch.
             if self._writer_conn is None or self._writer_conn.closed:
                 self._writer_conn = engine.connect()
-            conn = self._writer_conn
-            try:
-                return work(conn)
-            except BaseException:
-                if conn.invalidated:  # the database went away: the next one connects again
-                    conn.close()
-                else:
-                    conn.rollback()
-                raise
+            return _run_on(self._writer_conn, work)
 
-        if self._write_lock is None:
-            return await loop.run_in_executor(self._writer, run)
-        async with self._write_lock:
-            return await loop.run_in_executor(self._writer, run)
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
     def _close_writer(self) -> None:
         if self._writer_conn is not None:
             self._writer_conn.close()
-        assert self._sync_engine is not None
-        self._sync_engine.dispose()
 
     async def update(self, model: type[Row], row_id: int, **values: Any) -> Row:
         """Set columns of one row by primary key, and return it as written."""
@@ -182,9 +216,13 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._writer is not None and self._sync_engine is not None:
+        if self._inline_conn is not None:
+            self._inline_conn.close()
+        if self._writer is not None:
             await asyncio.get_running_loop().run_in_executor(self._writer, self._close_writer)
             self._writer.shutdown(wait=False)
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
 
 
 @asynccontextmanager

@@ -12,11 +12,12 @@ import json
 import logging
 import random
 import sys
+import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Literal
 
 LogFormat = Literal["auto", "json", "text"]
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "lockbot_request_id", default=None
@@ -67,24 +68,37 @@ class RedactingFormatter(_Redacting):
 
 
 class JsonFormatter(_Redacting):
-    """One JSON object per line, for log shippers."""
+    """One JSON object per line, for log shippers. Built by hand from parts that need no
+    escaping or are escaped once (under a burst of /lock, a dict through json.dumps and a
+    datetime per line were most of the request's log line)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__(None, secrets)
+        self._second = -1
+        self._second_text = ""
+        self._names: dict[str, str] = {}
+
+    def _ts(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # lines come many to a second: its text is made once
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+        name = self._names.get(record.name)
+        if name is None:
+            name = self._names[record.name] = _json(record.name)
+        line = (
+            f'{{"ts": "{self._ts(record.created)}", "level": "{record.levelname.lower()}", '
+            f'"logger": {name}, "message": {_json(record.getMessage())}'
+        )
         rid = getattr(record, "request_id", None)
         if rid:
-            entry["request_id"] = rid
+            line += f', "request_id": {_json(str(rid))}'
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return self.redact(json.dumps(entry, ensure_ascii=False))
+            line += f', "exception": {_json(self.formatException(record.exc_info))}'
+        return self.redact(line + "}")
 
 
 def configure(secrets: Iterable[str], level: int = logging.INFO, fmt: LogFormat = "auto") -> None:

@@ -195,7 +195,7 @@ class SlackCommands:
         if reply is not None and reply.opens is not None:
             self.service.spawn(reply.opens())
         result = "accepted" if reply is None else reply.result
-        metrics.COMMANDS.labels(kind=kind, result=result).inc()
+        metrics.command_count(kind, result).inc()
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
         return {} if reply is None else reply.payload()
 
@@ -320,7 +320,7 @@ def build_app(
             user_id=str(user), channel_id=channel, response_url=body.get("response_url")
         )
         reply = await slack.lock(requester, target)
-        metrics.COMMANDS.labels(kind="pick", result=reply.result if reply else "accepted").inc()
+        metrics.command_count("pick", reply.result if reply else "accepted").inc()
         if reply is None:
             await respond(
                 text=locks.picked(target), replace_original=True, response_type="ephemeral"
@@ -340,7 +340,7 @@ def build_app(
         if target is None or requester is None:
             return
         reply = await slack.lock(requester, target, lambda s: retry.announce(client, s))
-        metrics.COMMANDS.labels(kind="retry", result=reply.result if reply else "accepted").inc()
+        metrics.command_count("retry", reply.result if reply else "accepted").inc()
         if reply is not None:
             await respond(replace_original=False, **reply.payload())
 

@@ -154,7 +154,7 @@ class Home:
         # No channel: the lock's thread goes to the person's DM with lockbot (a post to a user
         # ID), where a refusal is said too.
         answer = await tap(Requester(user_id=user_id, channel_id=user_id), target)
-        metrics.COMMANDS.labels(kind="home", result=answer.result if answer else "accepted").inc()
+        metrics.command_count("home", answer.result if answer else "accepted").inc()
         if answer is not None:
             self._spawn(self._tell(user_id, answer.text, answer.blocks))
         self.opened(user_id)

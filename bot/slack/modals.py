@@ -174,7 +174,7 @@ def add_modals(app: AsyncApp, modals: Modals, spawn: Spawn) -> None:
         await ack()
         callback_id = str(body.get("callback_id", ""))
         spawn(opens[callback_id](Asked(_user(body), str(body.get("trigger_id", "")))))
-        metrics.COMMANDS.labels(kind=callback_id, result="form").inc()
+        metrics.command_count(callback_id, "form").inc()
 
     async def submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], kind: str
@@ -188,7 +188,7 @@ def add_modals(app: AsyncApp, modals: Modals, spawn: Spawn) -> None:
             log.exception("a %s from %s failed", kind, user)
             answer = _errors({views.TARGET: usage.command_failed()})
         result = "refused" if answer.get("response_action") == "errors" else "accepted"
-        metrics.COMMANDS.labels(kind=kind, result=result).inc()
+        metrics.command_count(kind, result).inc()
         await ack(**answer)
 
     @app.view(views.SCHEDULE_VIEW)

@@ -61,7 +61,7 @@ def add_window_buttons(app: AsyncApp, relocks: Relocks, lock: Lock) -> None:
             )
             return
         reply = await lock(requester, name)
-        metrics.COMMANDS.labels(kind="lock_now", result=reply.result if reply else "accepted").inc()
+        metrics.command_count("lock_now", reply.result if reply else "accepted").inc()
         if reply is not None:
             await respond(replace_original=False, **reply.payload())
 
@@ -76,7 +76,7 @@ def add_window_buttons(app: AsyncApp, relocks: Relocks, lock: Lock) -> None:
         if relock_id is not None:
             done = await relocks.keep_open(relock_id, str(user), to_window_end=to_end)
         result = "refused" if isinstance(done, KeepOpenRefused) else "kept"
-        metrics.COMMANDS.labels(kind="keep_open", result=result).inc()
+        metrics.command_count("keep_open", result).inc()
         if isinstance(done, KeepOpenRefused):
             text = words.keep_open_refused(done)
             await respond(text=text, replace_original=False, response_type="ephemeral")
