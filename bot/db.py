@@ -112,7 +112,7 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        # `in_writer_thread`: made when first needed.
+        # `in_writer` on SQLite: made when first needed.
         self._sync_engine: sa.Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._writer_conn: sa.Connection | None = None
@@ -134,18 +134,19 @@ class Database:
             yield session
 
     async def in_writer(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run `work` on a sync connection, all of it in one go: through the async engine, each
-        statement is four hand-offs to the driver's thread and back (cursor, execute, fetch,
-        close), and a batch of the lock path's writes paid a dozen.
+        """Run `work` on a sync connection as one piece, for the group commit's batches.
 
-        PostgreSQL: in this database's one writer thread. SQLite: in the process's write turn,
-        on the event loop itself while no other process holds the file's write lock (its
-        connection waits for none), since a commit there (WAL, synchronous=NORMAL: no fsync)
-        costs less than the hand-offs to a thread and back and the GIL's to and fro between
-        them; when another process writes, in the writer thread, whose connection waits as
-        every other does."""
+        PostgreSQL: on a connection of the async engine (`run_sync`: psycopg's async mode needs
+        no thread, so the loop goes on while the batch waits for the server). SQLite: through
+        the async engine every statement is four hand-offs to aiosqlite's thread and back, so
+        it runs in the process's write turn on the event loop itself, while no other process
+        holds the file's write lock (its connection waits for none): a commit there (WAL,
+        synchronous=NORMAL: no fsync) costs less than the hand-offs and the GIL's to and fro
+        around them. When another process writes, the batch goes to the writer thread, whose
+        connection waits as every other does."""
         if self._write_lock is None:
-            return await self._in_thread(work)
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work))
         async with self._write_lock:
             try:
                 return _run_on(self._inline_connection(), work)

@@ -6,10 +6,10 @@ Every test ends with `assert_all_final`: whatever happened, each recorded reques
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 
 import pytest
+from sqlalchemy.util import await_only
 
 from bot.access import grant
 from bot.db import Database
@@ -173,8 +173,10 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
     """The join is read-then-insert: the leader may settle (and tell its followers) in between.
 
     The burst test hits this under load; here it is forced: the group commit's transaction
-    (in its writer thread) reads the leader as in flight, then the leader settles, then the
-    second request's row is written, and finds the leader no longer pending.
+    (PostgreSQL's runs in `run_sync`, whose statements await the driver, so it can wait here
+    for the test without stopping the event loop) reads the leader as in flight, then the
+    leader settles, then the second request's row is written, and finds the leader no longer
+    pending.
     """
     seam.hold_attempts = True
     await live.command("front door")
@@ -182,18 +184,18 @@ async def test_a_request_that_joins_as_the_leader_settles_still_gets_the_outcome
 
     service = live.bot.runtime.service
     receipts = service.intake.receipts
-    leaders, reached, go = receipts._leaders, threading.Event(), threading.Event()
+    leaders, reached, go = receipts._leaders, asyncio.Event(), asyncio.Event()
 
     def slow_leaders(*args: Any) -> Any:
         found = leaders(*args)
         reached.set()
-        go.wait(10)
+        await_only(asyncio.wait_for(go.wait(), 10))
         return found
 
     monkeypatch.setattr(receipts, "_leaders", slow_leaders)
     second = asyncio.create_task(live.command("front door", user_id="UADMIN"))
     try:
-        assert await asyncio.to_thread(reached.wait, 5)
+        await asyncio.wait_for(reached.wait(), 5)
         await seam.resolve(attempt, "success")
         await slack.wait_for(lambda c: c.method == "chat.update")
         await quiet(slack)

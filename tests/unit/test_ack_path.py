@@ -204,6 +204,31 @@ async def test_a_burst_is_written_in_few_transactions_each_acked_after_its_own(
     assert receipts.batches < 50
 
 
+async def test_stragglers_of_a_burst_join_its_batch_rather_than_pay_for_their_own(
+    db: Database, directory: None
+) -> None:
+    async with db.session() as s:
+        snapshot: Snapshot = await load(s)
+    receipts = Receipts(db)
+
+    async def one(n: int, turns: int = 0) -> None:
+        for _ in range(turns):  # arriving a turn or two of the loop later, as sockets do
+            await asyncio.sleep(0)
+        now = utcnow()
+        row = LockRequest(source="slack", user_id=f"U{n}", text="nowhere", created_at=now,
+                          status=LockStatus.REJECTED, finished_at=now)  # fmt: skip
+        await receipts.record(row, snapshot.version)
+
+    await asyncio.gather(*(one(n) for n in range(10)))  # a burst: its batch had company
+    before = receipts.batches
+    await asyncio.gather(*(one(n, turns=n % 3) for n in range(10, 20)))
+    assert receipts.batches == before + 1
+    # Alone, a request is written at once, with no turns spent waiting for company.
+    await one(20)
+    await one(21, turns=1)
+    assert receipts.batches == before + 3
+
+
 @pytest.mark.skipif(not PG_URL, reason="NOTIFY is PostgreSQL's")
 async def test_a_change_announced_by_notify_is_read_before_any_request_asks(
     db: Database, database_url: str, directory: None
