@@ -112,6 +112,15 @@ def _joins(row: LockRequest, leader: LockRequest) -> dict[str, Any]:
     }
 
 
+def _set_columns(batch: list[_Waiting]) -> list[dict[str, Any]]:
+    """The batch's values, with only the columns some row sets: a request's row leaves most of
+    them empty (its outcome, Seam's attempt, …), and each value given costs a bind processor per
+    row. A column left out is NULL all the same; SQLAlchemy compiles one INSERT per set of
+    columns and keeps it."""
+    named = {name for w in batch for name, value in w.values.items() if value is not None}
+    return [{name: w.values[name] for name in named} for w in batch]
+
+
 class Receipts:
     """The one writer of this process's door requests."""
 
@@ -241,5 +250,5 @@ class Receipts:
                 waiting.row.id = conn.execute(_INSERT, waiting.values).one().id
             return
         if batch:
-            for row_id, request_id in conn.execute(_INSERT, [w.values for w in batch]):
-                by_request[request_id].row.id = row_id
+            for row_id, request_id in conn.execute(_INSERT, _set_columns(batch)):
+                by_request[request_id].row.__dict__["id"] = row_id  # as `assembled_request` sets

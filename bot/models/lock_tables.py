@@ -51,6 +51,8 @@ class StatusType(sa.TypeDecorator[LockStatus]):
     cache_ok = True
 
     def process_bind_param(self, value: LockStatus | None, dialect: sa.Dialect) -> str | None:
+        if isinstance(value, LockStatus):
+            return value.value
         return None if value is None else LockStatus(value).value
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> LockStatus | None:

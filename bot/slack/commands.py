@@ -120,6 +120,8 @@ def clean(text: str) -> str:
     """Drop control and format characters and collapse whitespace; undo Slack's escaping of
     `&`, `<` and `>` (mentions stay `<@U…>`, since their brackets are not escaped)."""
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if text.isprintable():  # no control, format or separator character but the plain space
+        return _SPACES.sub(" ", text).strip()
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in text
