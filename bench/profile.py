@@ -42,7 +42,7 @@ STAGES: tuple[tuple[str, str, bool], ...] = (
     ("lockbot: assembling the LockRequest", r"assembled_request \(bot/models", False),
     ("lockbot: group commit, on the event loop (queue, answers)",
      r"Receipts\.(record|_write|_commit) \(bot/locking", False),
-    ("lockbot: group commit, the batch's transaction (writer thread)",
+    ("lockbot: group commit, the batch's transaction (SQLAlchemy Core)",
      r"Receipts\._written \(bot/locking", False),
     ("SQLAlchemy + sqlmodel, all of it", r"\((sqlalchemy|sqlmodel)/|<sqlalchemy generated", False),
     ("sqlite3 / psycopg calls", r"\(psycopg/|method '(execute|commit)' of 'sqlite3", False),

@@ -481,9 +481,9 @@ def _profile_section(profile: Any) -> list[str]:
     lines = ["", "## Profile of the ack path", "",
              f"`{profile['tool']}` on the bot process while {load} (allowed user, joining a "
              f"lock in flight); {profile['samples']} samples. Shares of the samples whose stack "
-             "holds the frame; rows overlap. The group-commit writer runs each batch's "
-             "transaction in a thread of its own, whose Python work (SQLAlchemy's Core "
-             "statements) is counted while it holds the GIL.", ""]  # fmt: skip
+             "holds the frame; rows overlap. On SQLite (this run's database) the group-commit "
+             "writer runs each batch's transaction on the event loop, in a thread of its own "
+             "only when another process holds the write lock.", ""]  # fmt: skip
     lines += table(["where", "share of samples"], [[k, f"{v:.1f} %"] for k, v in profile["stages"]])
     lines += ["", "Top functions by own time:", ""]
     lines += table(["function", "self"], [[f"`{k}`", f"{v:.1f} %"] for k, v in profile["self"]])
