@@ -91,7 +91,18 @@ def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
             conn.close()
         else:
             conn.rollback()
+            if _driver_in_transaction(conn):
+                # A COMMIT that failed (SQLITE_BUSY, say) can leave the driver's transaction
+                # open after SQLAlchemy's is gone; the next batch would commit its rows too.
+                conn.invalidate()
         raise
+
+
+def _driver_in_transaction(conn: sa.Connection) -> bool:
+    try:
+        return bool(getattr(conn.connection.dbapi_connection, "in_transaction", False))
+    except sa.exc.SQLAlchemyError:
+        return False
 
 
 def _sqlite_busy(error: sa.exc.OperationalError) -> bool:
@@ -161,11 +172,20 @@ class Database:
         return self._sync_engine
 
     def _inline_connection(self) -> sa.Connection:
-        if self._inline_conn is None or self._inline_conn.closed:
-            self._inline_conn = self._sync().connect()
-            self._inline_conn.exec_driver_sql("PRAGMA busy_timeout=0")
-            self._inline_conn.commit()
-        return self._inline_conn
+        held = self._inline_conn
+        if held is not None and not held.closed and not held.invalidated:
+            return held
+        if held is not None:
+            held.close()
+        conn = self._sync().connect()
+        try:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            conn.commit()
+        except BaseException:
+            conn.invalidate()
+            raise
+        self._inline_conn = conn
+        return conn
 
     async def _in_thread(self, work: Callable[[sa.Connection], T]) -> T:
         if self._writer is None:
@@ -218,6 +238,8 @@ class Database:
     async def close(self) -> None:
         await self.engine.dispose()
         if self._inline_conn is not None:
+            # Never back to the pool: it waits for no lock, and the writer thread's must.
+            self._inline_conn.invalidate()
             self._inline_conn.close()
         if self._writer is not None:
             await asyncio.get_running_loop().run_in_executor(self._writer, self._close_writer)

@@ -77,6 +77,7 @@ class JsonFormatter(_Redacting):
         self._second = -1
         self._second_text = ""
         self._names: dict[str, str] = {}
+        self._levels: dict[str, str] = {}
 
     def _ts(self, created: float) -> str:
         second = int(created)
@@ -85,13 +86,19 @@ class JsonFormatter(_Redacting):
             self._second = second
         return f"{self._second_text}.{int((created - second) * 1000):03d}+00:00"
 
+    def _quoted(self, name: str, cache: dict[str, str]) -> str:
+        """A logger's or a level's name as JSON: there are few of each, so each is made once."""
+        quoted = cache.get(name)
+        if quoted is None:
+            quoted = cache[name] = _json(name)
+        return quoted
+
     def format(self, record: logging.LogRecord) -> str:
-        name = self._names.get(record.name)
-        if name is None:
-            name = self._names[record.name] = _json(record.name)
         line = (
-            f'{{"ts": "{self._ts(record.created)}", "level": "{record.levelname.lower()}", '
-            f'"logger": {name}, "message": {_json(record.getMessage())}'
+            f'{{"ts": "{self._ts(record.created)}", '
+            f'"level": {self._quoted(record.levelname.lower(), self._levels)}, '
+            f'"logger": {self._quoted(record.name, self._names)}, '
+            f'"message": {_json(record.getMessage())}'
         )
         rid = getattr(record, "request_id", None)
         if rid:

@@ -4,10 +4,10 @@ transaction per batch, and each is acked only after its batch commits.
 A request hands its row (decided on a snapshot of the directory) to `Receipts.record` and waits.
 The writer takes whatever has queued, writes it with Core statements (the rows in one
 `INSERT … RETURNING`, executed as one multi-row statement), and commits (`Database.in_writer`:
-on SQLite on the event loop itself, on PostgreSQL in a thread). Requests that arrive meanwhile
-form the next batch. On one client a request is written alone at once; under a burst (the last
-batch had company) the writer first lets the loop take in what has already arrived, for a few
-turns and at most 2 ms, so the batches stay whole.
+on SQLite on the event loop itself, on PostgreSQL through `run_sync`). Requests that arrive
+meanwhile form the next batch. On one client a request is written alone at once; under a burst
+(the last batch had company) the writer first lets the loop take in what has already arrived,
+for a few turns and at most 2 ms, so the batches stay whole.
 
 In the same transaction, after the rows are written (on SQLite the write lock is then held; on
 PostgreSQL the version row is read `FOR SHARE`, so a change to the directory waits for this
@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 
 _TABLE = SQLModel.metadata.tables["lock_request"]
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+# Left out of an INSERT, these would take their default rather than the row's None.
+_DEFAULTED = frozenset(
+    c.name
+    for c in _TABLE.columns
+    if c.name != "id" and (c.default is not None or c.server_default is not None)
+)
 # Built once, values given as parameters: SQLAlchemy's compiled cache then finds it cheaply.
 # One multi-row INSERT per batch ("insertmanyvalues"). Its RETURNING rows are matched to the
 # requests by request id: asking SQLAlchemy to keep them in order instead makes it insert row by
@@ -118,6 +124,7 @@ def _set_columns(batch: list[_Waiting]) -> list[dict[str, Any]]:
     row. A column left out is NULL all the same; SQLAlchemy compiles one INSERT per set of
     columns and keeps it."""
     named = {name for w in batch for name, value in w.values.items() if value is not None}
+    named |= _DEFAULTED
     return [{name: w.values[name] for name in named} for w in batch]
 
 
@@ -130,8 +137,8 @@ class Receipts:
         self._queue: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._shared_reads = db.engine.dialect.name == "postgresql"
-        self.batches = 0
-        self._last_size = 0  # for the tests and the bench: how many transactions it took
+        self.batches = 0  # for the tests and the bench: how many transactions it took
+        self._last_size = 0
 
     async def record(self, row: LockRequest, version: int) -> Receipt:
         """Write `row` (its id is set) and return once it is committed; raises what failed it,
@@ -190,8 +197,8 @@ class Receipts:
     def _written(
         self, conn: sa.Connection, batch: list[_Waiting]
     ) -> tuple[dict[int, LockRequest], set[int]]:
-        """The batch's transaction (in the writer thread): the leaders it found in flight, and
-        which of them were still pending at the commit."""
+        """The batch's transaction (on a sync connection, see `Database.in_writer`): the
+        leaders it found in flight, and which of them were still pending at the commit."""
         leaders = self._leaders(conn, batch)
         first: list[_Waiting] = []
         later: list[_Waiting] = []

@@ -27,6 +27,14 @@ _LOCK_FIELD = b"command=%2Flock"
 AnswerCommand = Callable[[Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 
+def _is_form(body: bytes, content_type: str | None) -> bool:
+    """Read as a form only what Bolt reads as one: a JSON body (an event) may hold, inside a
+    string Slack signed as it was, text such as `&command=%2Flock&user_id=…`, which a form
+    parser would take for fields. In a real form every value is percent-encoded."""
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind == "application/x-www-form-urlencoded" and not body.startswith(b"{")
+
+
 class CommandFront:
     def __init__(self, signing_secret: str, answer: AnswerCommand) -> None:
         self.verifier = SignatureVerifier(signing_secret)
@@ -34,7 +42,7 @@ class CommandFront:
 
     async def take(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any] | None:
         """The ack's payload for a signed `/lock`; None: not one, Bolt's to answer."""
-        if _LOCK_FIELD not in body:
+        if _LOCK_FIELD not in body or not _is_form(body, headers.get("Content-Type")):
             return None
         try:
             text = body.decode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from typing import Any
@@ -409,3 +410,19 @@ async def test_a_timestamp_that_is_not_a_number_is_refused_not_a_server_error(
         assert response.status_code == 401, junk
     assert seam.calls == [] and slack.messages() == []
     assert await lock_rows(database_url) == []
+
+
+async def test_a_signed_event_cannot_smuggle_a_lock_command_in_its_text(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    # Slack signs an event as it is, text people wrote included: read as a form, this string
+    # would be fields, a /lock from an admin among them. Only Bolt reads JSON, as JSON.
+    smuggled = "Lab&command=%2Flock&user_id=UADMIN&text=front+door&channel_id=C1&x="
+    event = {"type": "event_callback", "event": {"type": "app_home_opened", "user": "U2",
+             "tab": "home", "view": {"blocks": [{"text": smuggled}]}}}  # fmt: skip
+    body = json.dumps(event)
+    headers = signed_headers(body, SIGNING_SECRET, content_type="application/json")
+    await live.http.post("/slack/events", content=body, headers=headers)
+    await asyncio.sleep(0.3)
+    assert await lock_rows(database_url) == []
+    assert seam.calls_to("/locks/lock_door") == []

@@ -66,6 +66,9 @@ async def test_other_commands_and_other_requests_are_left_to_bolt() -> None:
     other = slash_command("front door", command="/lockdown")
     ssl_check = urlencode({"ssl_check": "1", "command": "/lock", "token": "x"})
     action = urlencode({"payload": '{"type": "block_actions"}', "command": "/lock"})
-    for body in (other, ssl_check, action, '{"type": "event_callback"}'):
+    smuggled = '{"type": "event_callback", "text": "x&command=%2Flock&user_id=UADMIN&text=y"}'
+    for body in (other, ssl_check, action, smuggled):
         assert await door.take(body.encode(), signed_headers(body, SECRET)) is None, body
+        as_json = signed_headers(body, SECRET, content_type="application/json")
+        assert await door.take(body.encode(), as_json) is None, body
     assert answers.asked == []
