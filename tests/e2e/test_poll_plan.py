@@ -93,10 +93,14 @@ async def test_a_device_with_a_history_is_read_where_it_answers(
     assert reads(slow_lock, later) <= [LEARNED_READS], (cold, reads(slow_lock, later))
 
     # What it learned from is in the rows: lock_door's answer, then the last read that saw the
-    # attempt pending, then the outcome.
+    # attempt pending, then the outcome. A lock read once, whose read (late on a loaded machine,
+    # as CI saw on PostgreSQL) found it done, has no pending read to keep.
     for row in first + later:
-        assert row.sent_at is not None and row.resolved_after is not None
-        assert row.created_at <= row.sent_at < row.resolved_after < (row.finished_at or row.sent_at)
+        assert row.sent_at is not None and row.finished_at is not None
+        if row.resolved_after is None:
+            assert slow_lock.reads_of(str(row.action_attempt_id)) == 1, row
+            continue
+        assert row.created_at <= row.sent_at < row.resolved_after < row.finished_at
 
 
 async def test_what_a_device_taught_survives_a_restart(
