@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -128,6 +129,8 @@ class Database:
         self._writer: ThreadPoolExecutor | None = None
         self._writer_conn: sa.Connection | None = None
         self._inline_conn: sa.Connection | None = None  # SQLite: the loop's own
+        self._pg_conn: AsyncConnection | None = None  # PostgreSQL: the batches'
+        self._pg_turn = asyncio.Lock()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -156,8 +159,14 @@ class Database:
         around them. When another process writes, the batch goes to the writer thread, whose
         connection waits as every other does."""
         if self._write_lock is None:
-            async with self.engine.connect() as conn:
-                return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work))
+            async with self._pg_turn:
+                conn = await self._pg_connection()
+                try:
+                    return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work))
+                except BaseException:
+                    if conn.invalidated or conn.in_transaction():  # cancelled mid-way, say
+                        await conn.invalidate()
+                    raise
         async with self._write_lock:
             try:
                 return _run_on(self._inline_connection(), work)
@@ -165,6 +174,17 @@ class Database:
                 if not _sqlite_busy(error):
                     raise
             return await self._in_thread(work)
+
+    async def _pg_connection(self) -> AsyncConnection:
+        """One connection kept for the batches: a check-out per batch cost a ping and a reset,
+        two round trips, which one client waited for on every ack."""
+        held = self._pg_conn
+        if held is not None and not held.closed and not held.invalidated:
+            return held
+        if held is not None:
+            await held.close()
+        self._pg_conn = await self.engine.connect()
+        return self._pg_conn
 
     def _sync(self) -> sa.Engine:
         if self._sync_engine is None:
@@ -236,6 +256,8 @@ class Database:
         return True
 
     async def close(self) -> None:
+        if self._pg_conn is not None:
+            await self._pg_conn.close()
         await self.engine.dispose()
         if self._inline_conn is not None:
             # Never back to the pool: it waits for no lock, and the writer thread's must.

@@ -75,14 +75,23 @@ class Recovery:
         await self._set_own(owner=None, lease_until=None)
 
     async def _set_own(self, **values: Any) -> None:
+        # Joined requests are left out: none is ever claimed (its leader's outcome settles it),
+        # and a burst that joins one slow lock leaves thousands, whose UPDATE every renewal
+        # queued behind, and held up, the group commit's shared lock on their leader.
+        mine = col(LockRequest.owner) == self.lease.owner
         async with self.db.writing() as session:
-            for model in (LockRequest, LockBatch):
-                await session.exec(
-                    sa.update(model)
-                    .where(col(model.owner) == self.lease.owner)
-                    .where(col(model.status) == LockStatus.PENDING)
-                    .values(**values)
-                )
+            await session.exec(
+                sa.update(LockRequest)
+                .where(mine, col(LockRequest.status) == LockStatus.PENDING)
+                .where(col(LockRequest.joined_id).is_(None))
+                .values(**values)
+            )
+            await session.exec(
+                sa.update(LockBatch)
+                .where(col(LockBatch.owner) == self.lease.owner)
+                .where(col(LockBatch.status) == LockStatus.PENDING)
+                .values(**values)
+            )
             await session.commit()
 
     async def _claim(self, now: datetime) -> tuple[list[int], list[int]]:

@@ -290,3 +290,22 @@ def test_everyone_who_joined_is_named_once_in_one_line_and_a_crowd_is_counted() 
     line = followers_final(crowd)
     assert line.count("<@U") == FOLLOWERS_NAMED
     assert f"<@U{FOLLOWERS_NAMED - 1}> and 3 others asked for" in line
+
+
+@pytest.mark.usefixtures("front_door")
+async def test_renewal_keeps_the_requests_that_act_and_leaves_their_followers_alone(
+    db: Database, scheduler: Scheduler
+) -> None:
+    service, _, _ = await make_service(db, scheduler, [PENDING])
+    leader = await service.submit(Requester("U1", channel_id="C1"), "main")
+    followers = [await service.submit(Requester("U1", channel_id="C1"), "main") for _ in range(3)]
+    assert all(f.joined is not None for f in followers)
+    async with db.session() as s:
+        before = {r.id: r.lease_until for r in (await s.exec(select(LockRequest))).all()}
+    await Recovery(service).renew()
+    async with db.session() as s:
+        after = {r.id: r.lease_until for r in (await s.exec(select(LockRequest))).all()}
+    assert after[leader.request.id] != before[leader.request.id]
+    # Nothing ever claims a follower (its leader's outcome settles it): renewing thousands of
+    # them under a burst only held up the group commit.
+    assert all(after[f.request.id] == before[f.request.id] for f in followers)
