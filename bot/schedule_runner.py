@@ -94,6 +94,10 @@ class ScheduleRunner:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # A schedule made or changed after this must not catch up here: `reload` and `fire`
+        # look at this flag, and a closing replica leads nothing.
+        self.leading = False
+        metrics.LEADER.set(0)
         self._drop_jobs()
         await self.leadership.close()
 

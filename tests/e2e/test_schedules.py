@@ -9,6 +9,7 @@ during a test and every Seam call counted here comes from the catch-up under tes
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -469,6 +470,22 @@ async def test_people_who_are_not_admins_cannot_flood_a_channel(
         ("U1", "* * * * *", False),
     ]
     assert rows[3].id == third
+
+
+@with_secret
+async def test_a_closed_runner_leaves_a_new_schedules_due_run_to_the_next_leader(
+    live: LiveBot, seam: SeamProxy, database_url: str
+) -> None:
+    # Shutting down: a schedule made now must not run on this replica on its way out, whether
+    # its change's reload comes late or a job fires (as `fire` is called here: its run is due).
+    runner = live.bot.schedule_runner
+    await runner.close()
+    number = await schedule_fired(live, fired_ago(2))
+    await runner.reload()
+    await runner.fire(number)
+    await asyncio.sleep(0.3)
+    assert await schedule_runs(database_url) == []
+    assert seam.calls_to("/locks/lock_door") == []
 
 
 @with_secret
