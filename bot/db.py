@@ -65,14 +65,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sync_engine(url: str) -> sa.Engine:
-    """A sync engine with the async one's settings, for work run in a thread of its own."""
-    target = sync_url(url)
-    if target.get_backend_name() == "sqlite":
-        engine = sa.create_engine(target)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(target, pool_pre_ping=True, pool_size=1, max_overflow=1)
+def _sqlite_sync_engine(url: str) -> sa.Engine:
+    """A sync engine with the async one's pragmas: the group commit's on SQLite."""
+    engine = sa.create_engine(sync_url(url))
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -188,7 +185,7 @@ class Database:
 
     def _sync(self) -> sa.Engine:
         if self._sync_engine is None:
-            self._sync_engine = create_sync_engine(self.url)
+            self._sync_engine = _sqlite_sync_engine(self.url)
         return self._sync_engine
 
     def _inline_connection(self) -> sa.Connection:

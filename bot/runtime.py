@@ -241,10 +241,11 @@ class Bot:
         # Imported here so that the CLI's other commands never pay for Bolt's import.
         from bot.slack.app import build_app
 
+        secret = self.settings.slack_signing_secret.get_secret_value()
         slack_app = build_app(
             self.runtime.service,
             self.client,
-            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            signing_secret=secret,
             admins=self.settings.admins,
             devices=self.runtime.backend,
             schedules=self.schedules,
@@ -253,7 +254,6 @@ class Bot:
             relocks=self.relocks,
         )
         self.probes.migrated = True
-        secret = self.settings.slack_signing_secret.get_secret_value()
         webhook = (
             None if self.seam_webhook is None else SeamWebhookIntake(self.seam_webhook, self.relay)
         )
