@@ -131,9 +131,12 @@ def _set_columns(batch: list[_Waiting]) -> list[dict[str, Any]]:
 class Receipts:
     """The one writer of this process's door requests."""
 
-    def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, db: Database, max_batch: int = MAX_BATCH, company_wait_s: float = COMPANY_WAIT_S
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.company_wait_s = company_wait_s
         self._queue: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._shared_reads = db.engine.dialect.name == "postgresql"
@@ -171,11 +174,11 @@ class Receipts:
     async def _company(self) -> None:
         """Under a burst (the last batch had company), let the event loop take in the requests
         that have already arrived before a batch is taken: a few turns of the loop, never past
-        COMPANY_WAIT_S. Without it, batches alternated between one straggler and the rest,
+        `company_wait_s`. Without it, batches alternated between one straggler and the rest,
         and each paid a whole transaction. A request alone (one client) is written at once."""
         if self._last_size < 2:
             return
-        until = time.monotonic() + COMPANY_WAIT_S
+        until = time.monotonic() + self.company_wait_s
         for _ in range(COMPANY_TURNS):
             if len(self._queue) >= self.max_batch or time.monotonic() >= until:
                 return

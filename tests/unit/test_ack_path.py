@@ -209,7 +209,9 @@ async def test_stragglers_of_a_burst_join_its_batch_rather_than_pay_for_their_ow
 ) -> None:
     async with db.session() as s:
         snapshot: Snapshot = await load(s)
-    receipts = Receipts(db)
+    # The wait counts turns of the loop; its 2 ms cap is only a backstop. On a loaded CI box
+    # the OS can take 2 ms from a turn, so the cap is lifted here to test the turns alone.
+    receipts = Receipts(db, company_wait_s=1.0)
 
     async def one(n: int, turns: int = 0) -> None:
         for _ in range(turns):  # arriving a turn or two of the loop later, as sockets do
