@@ -7,6 +7,7 @@ nothing blocks the event loop. Alembic runs on a sync engine, once, before the b
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+log = logging.getLogger(__name__)
 Row = TypeVar("Row", bound=SQLModel)
 T = TypeVar("T")
 
@@ -81,9 +83,19 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
+class _Run:
+    """How far one run of a batch got: a COMMIT lost on the way may have been applied."""
+
+    committing: bool = False
+
+
+def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T], run: _Run) -> T:
+    """`work` and its COMMIT, here rather than in `work`, so that `run` knows which failed."""
     try:
-        return work(conn)
+        done = work(conn)
+        run.committing = True
+        conn.commit()
+        return done
     except BaseException:
         if conn.invalidated:  # the database went away: the next one connects again
             conn.close()
@@ -94,6 +106,15 @@ def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
                 # open after SQLAlchemy's is gone; the next batch would commit its rows too.
                 conn.invalidate()
         raise
+
+
+def _gone_before_commit(error: BaseException, run: _Run) -> bool:
+    """The server had dropped the connection (a restart, a failover, a pooler's idle timeout)
+    before the batch's COMMIT was sent: it rolled the transaction back, so nothing of the
+    batch was written and running it again writes it once."""
+    return (
+        isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated and not run.committing
+    )
 
 
 def _driver_in_transaction(conn: sa.Connection) -> bool:
@@ -157,20 +178,32 @@ class Database:
         connection waits as every other does."""
         if self._write_lock is None:
             async with self._pg_turn:
-                conn = await self._pg_connection()
+                run = _Run()
                 try:
-                    return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work))
-                except BaseException:
-                    if conn.invalidated or conn.in_transaction():  # cancelled mid-way, say
-                        await conn.invalidate()
-                    raise
+                    return await self._on_pg(work, run)
+                except sa.exc.DBAPIError as error:
+                    # The kept connection saves a ping per batch; the price is finding it
+                    # dead here rather than at a check-out. One more try, on a new one.
+                    if not _gone_before_commit(error, run):
+                        raise
+                    log.warning("the database dropped lockbot's connection; writing again")
+                return await self._on_pg(work, _Run())
         async with self._write_lock:
             try:
-                return _run_on(self._inline_connection(), work)
+                return _run_on(self._inline_connection(), work, _Run())
             except sa.exc.OperationalError as error:
                 if not _sqlite_busy(error):
                     raise
             return await self._in_thread(work)
+
+    async def _on_pg(self, work: Callable[[sa.Connection], T], run: _Run) -> T:
+        conn = await self._pg_connection()
+        try:
+            return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work, run))
+        except BaseException:
+            if conn.invalidated or conn.in_transaction():  # cancelled mid-way, say
+                await conn.invalidate()
+            raise
 
     async def _pg_connection(self) -> AsyncConnection:
         """One connection kept for the batches: a check-out per batch cost a ping and a reset,
@@ -213,7 +246,7 @@ class Database:
             # One connection kept for the thread: no pool check-out, ping and reset per batch.
             if self._writer_conn is None or self._writer_conn.closed:
                 self._writer_conn = engine.connect()
-            return _run_on(self._writer_conn, work)
+            return _run_on(self._writer_conn, work, _Run())
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 

@@ -233,8 +233,7 @@ class Receipts:
             conn.rollback()
             raise StaleSnapshot(version)
         pending = self._still_pending(conn, leaders)
-        conn.commit()
-        return leaders, pending
+        return leaders, pending  # `in_writer` commits
 
     def _version(self) -> sa.Select[int]:
         return _VERSION_SHARED if self._shared_reads else VERSION
