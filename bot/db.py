@@ -83,20 +83,24 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-class _Run:
-    """How far one run of a batch got: a COMMIT lost on the way may have been applied."""
+class CommitUnknown(Exception):
+    """The connection broke with the COMMIT on its way: the server may have applied it or not.
+    `result` is what the work returned before it, good if the commit did land."""
 
-    committing: bool = False
+    def __init__(self, result: object) -> None:
+        super().__init__("the connection broke during COMMIT")
+        self.result = result
 
 
-def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T], run: _Run) -> T:
-    """`work` and its COMMIT, here rather than in `work`, so that `run` knows which failed."""
+def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
+    """`work`, then its COMMIT: sent here rather than in `work`, to know which one failed."""
+    committing = False
     try:
         done = work(conn)
-        run.committing = True
+        committing = True
         conn.commit()
         return done
-    except BaseException:
+    except BaseException as error:
         if conn.invalidated:  # the database went away: the next one connects again
             conn.close()
         else:
@@ -105,16 +109,14 @@ def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T], run: _Run) 
                 # A COMMIT that failed (SQLITE_BUSY, say) can leave the driver's transaction
                 # open after SQLAlchemy's is gone; the next batch would commit its rows too.
                 conn.invalidate()
+        if committing and _dropped(error):
+            raise CommitUnknown(done) from error
         raise
 
 
-def _gone_before_commit(error: BaseException, run: _Run) -> bool:
-    """The server had dropped the connection (a restart, a failover, a pooler's idle timeout)
-    before the batch's COMMIT was sent: it rolled the transaction back, so nothing of the
-    batch was written and running it again writes it once."""
-    return (
-        isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated and not run.committing
-    )
+def _dropped(error: BaseException) -> bool:
+    """The server dropped the connection (a restart, a failover, a pooler's idle timeout)."""
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
 
 
 def _driver_in_transaction(conn: sa.Connection) -> bool:
@@ -149,6 +151,7 @@ class Database:
         self._inline_conn: sa.Connection | None = None  # SQLite: the loop's own
         self._pg_conn: AsyncConnection | None = None  # PostgreSQL: the batches'
         self._pg_turn = asyncio.Lock()
+        self._closed = False
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -178,28 +181,36 @@ class Database:
         connection waits as every other does."""
         if self._write_lock is None:
             async with self._pg_turn:
-                run = _Run()
+                self._refuse_if_closed()
                 try:
-                    return await self._on_pg(work, run)
+                    return await self._on_pg(work)
                 except sa.exc.DBAPIError as error:
                     # The kept connection saves a ping per batch; the price is finding it
-                    # dead here rather than at a check-out. One more try, on a new one.
-                    if not _gone_before_commit(error, run):
+                    # dead here rather than at a check-out. Found dead before the COMMIT was
+                    # sent (else `CommitUnknown`): the server rolled the batch back, so it
+                    # runs once more, on a new connection.
+                    if not _dropped(error):
                         raise
                     log.warning("the database dropped lockbot's connection; writing again")
-                return await self._on_pg(work, _Run())
+                return await self._on_pg(work)
         async with self._write_lock:
+            self._refuse_if_closed()
             try:
-                return _run_on(self._inline_connection(), work, _Run())
+                return _run_on(self._inline_connection(), work)
             except sa.exc.OperationalError as error:
                 if not _sqlite_busy(error):
                     raise
             return await self._in_thread(work)
 
-    async def _on_pg(self, work: Callable[[sa.Connection], T], run: _Run) -> T:
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            # Its connections are gone; one opened now would outlive the process's shutdown.
+            raise RuntimeError("the database is closed")
+
+    async def _on_pg(self, work: Callable[[sa.Connection], T]) -> T:
         conn = await self._pg_connection()
         try:
-            return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work, run))
+            return await conn.run_sync(lambda sync_conn: _run_on(sync_conn, work))
         except BaseException:
             if conn.invalidated or conn.in_transaction():  # cancelled mid-way, say
                 await conn.invalidate()
@@ -246,7 +257,7 @@ class Database:
             # One connection kept for the thread: no pool check-out, ping and reset per batch.
             if self._writer_conn is None or self._writer_conn.closed:
                 self._writer_conn = engine.connect()
-            return _run_on(self._writer_conn, work, _Run())
+            return _run_on(self._writer_conn, work)
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
@@ -286,8 +297,10 @@ class Database:
         return True
 
     async def close(self) -> None:
-        if self._pg_conn is not None:
-            await self._pg_conn.close()
+        async with self._pg_turn:  # after the batch in flight, and none after it
+            self._closed = True
+            if self._pg_conn is not None:
+                await self._pg_conn.close()
         await self.engine.dispose()
         if self._inline_conn is not None:
             # Never back to the pool: it waits for no lock, and the writer thread's must.

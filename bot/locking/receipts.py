@@ -27,12 +27,12 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from bot.db import Database
+from bot.db import CommitUnknown, Database
 from bot.locking.requests import same_place
 from bot.locking.snapshot import VERSION
 from bot.models import LockRequest, LockStatus, assembled_request
@@ -64,6 +64,9 @@ _STILL_PENDING = (
     .with_for_update(read=True)
 )
 _VERSION_SHARED = VERSION.with_for_update(read=True)
+_COUNT_OF_IDS = sa.select(sa.func.count()).where(
+    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 MAX_BATCH = 500
 # A turn of the loop reads the sockets that are ready and starts their handlers; a handler
 # reaches `record` on the next turn. Four turns gathered a 50-connection burst into whole batches.
@@ -160,7 +163,9 @@ class Receipts:
             try:
                 await self._commit(batch)
             except Exception as error:
-                if len(batch) == 1 or isinstance(error, StaleSnapshot):
+                # A batch whose COMMIT may have landed is never written again: twice, its
+                # pending rows would join copies of themselves that nothing tracks.
+                if len(batch) == 1 or isinstance(error, (StaleSnapshot, CommitUnknown)):
                     for waiting in batch:
                         waiting.answer(error=error)
                     continue
@@ -185,7 +190,18 @@ class Receipts:
             await asyncio.sleep(0)
 
     async def _commit(self, batch: list[_Waiting]) -> None:
-        leaders, pending = await self.db.in_writer(lambda conn: self._written(conn, batch))
+        try:
+            leaders, pending = await self.db.in_writer(lambda conn: self._written(conn, batch))
+        except CommitUnknown as unknown:
+            try:
+                found = await self._found(batch)
+            except Exception:
+                raise unknown from None  # it cannot say yet: so never written again
+            if found == 0:  # rolled back: safe to write again
+                raise unknown.__cause__ or unknown from None
+            if found != len(batch):
+                raise unknown
+            leaders, pending = cast(tuple[dict[int, LockRequest], set[int]], unknown.result)
         self.batches += 1
         known = {leader.id for leader in leaders.values()}
         for waiting in batch:
@@ -196,6 +212,15 @@ class Receipts:
             leader = waiting.leader
             still = leader is not None and (leader.id in pending or leader.id not in known)
             waiting.answer(Receipt(leader, still))
+
+    async def _found(self, batch: list[_Waiting]) -> int:
+        """How many rows of a batch whose COMMIT lost its answer were applied: all or none, by
+        their ids from `RETURNING` (PostgreSQL never hands an id out twice)."""
+        ids = [waiting.row.id for waiting in batch]
+        async with self.db.engine.connect() as conn:
+            found = int((await conn.execute(_COUNT_OF_IDS, {"ids": ids})).scalar_one())
+        log.warning("a batch's COMMIT lost its answer; %d of its %d rows landed", found, len(ids))
+        return found
 
     def _written(
         self, conn: sa.Connection, batch: list[_Waiting]

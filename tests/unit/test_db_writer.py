@@ -3,6 +3,7 @@ a batch runs again only where it cannot have been written."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.db import Database, _Run, _run_on, sync_url
+from bot.db import CommitUnknown, Database, _run_on, sync_url
 from tests.conftest import PG_URL
 
 
@@ -37,7 +38,7 @@ def test_a_commit_refused_as_busy_leaves_no_transaction_for_the_next_batch(
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     conn.commit()
     with pytest.raises(sa.exc.OperationalError, match="locked"):
-        _run_on(conn, write(1), _Run())
+        _run_on(conn, write(1))
     reader.execute("COMMIT")
     reader.close()
 
@@ -45,7 +46,7 @@ def test_a_commit_refused_as_busy_leaves_no_transaction_for_the_next_batch(
     if conn.invalidated:
         conn.close()
         conn = engine.connect()
-    _run_on(conn, write(2), _Run())
+    _run_on(conn, write(2))
     conn.close()
     with engine.connect() as check:
         assert [n for (n,) in check.exec_driver_sql("SELECT n FROM receipt")] == [2]
@@ -117,16 +118,48 @@ async def test_a_batch_whose_commit_was_lost_on_the_way_is_not_written_again(
     db: Database, probe: sa.Engine
 ) -> None:
     """A COMMIT sent into a dropped connection may have been applied, for all the bot can tell:
-    written again it could be written twice. Its requests are told it failed instead."""
+    written again it could be written twice. `in_writer` says so (`CommitUnknown`, carrying
+    what the work returned) and leaves the asking to its caller."""
     runs: list[int] = []
 
-    def insert_then_lose_the_connection(conn: sa.Connection) -> None:
+    def insert_then_lose_the_connection(conn: sa.Connection) -> str:
         runs.append(1)
         conn.exec_driver_sql("INSERT INTO writer_probe VALUES (1)")
         terminate(probe, conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        return "what the work found"
 
-    with pytest.raises(sa.exc.OperationalError):
+    with pytest.raises(CommitUnknown) as lost:
         await db.in_writer(insert_then_lose_the_connection)
+    assert lost.value.result == "what the work found"
+    assert isinstance(lost.value.__cause__, sa.exc.OperationalError)
     assert runs == [1]
     await db.in_writer(lambda conn: conn.exec_driver_sql("INSERT INTO writer_probe VALUES (2)"))
     assert probed(probe) == [2]
+
+
+@postgres_only
+async def test_close_waits_for_the_batch_in_flight_and_then_refuses_more(
+    db: Database, probe: sa.Engine
+) -> None:
+    """Shutting down mid-batch: the batch commits whole, then the kept connection closes, and
+    no batch after that opens another (it would outlive the process's shutdown)."""
+    await db.in_writer(lambda conn: conn.exec_driver_sql("INSERT INTO writer_probe VALUES (1)"))
+    holder = probe.connect()
+    holder.exec_driver_sql("BEGIN")
+    holder.exec_driver_sql("LOCK TABLE writer_probe IN ACCESS EXCLUSIVE MODE")
+    batch = asyncio.create_task(
+        db.in_writer(lambda conn: conn.exec_driver_sql("INSERT INTO writer_probe VALUES (2)"))
+    )
+    await asyncio.sleep(0.2)  # the batch waits on the server for the table
+    closing = asyncio.create_task(db.close())
+    await asyncio.sleep(0.2)
+    assert not closing.done()  # it waits for the batch
+    holder.exec_driver_sql("COMMIT")
+    holder.close()
+    await asyncio.wait_for(batch, 5)
+    await asyncio.wait_for(closing, 5)
+    with pytest.raises(RuntimeError, match="closed"):
+        await db.in_writer(lambda conn: conn.exec_driver_sql("INSERT INTO writer_probe VALUES (3)"))
+    assert probed(probe) == [1, 2]
+    with probe.connect() as conn:
+        assert conn.execute(_COUNT, {"pid": None}).scalar() == 0  # no connection left behind
