@@ -172,7 +172,10 @@ def build_web_app(
                 payload = await front.take(await request.read(), request.headers)
                 if payload is not None:
                     return web.json_response(payload) if payload else web.Response()
-            bolt_request = await to_bolt_request(request)
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (UnicodeDecodeError, LookupError):  # not text, or a charset no one knows
+                return web.json_response({"error": "invalid request"}, status=400)
             bolt_response = await bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(bolt_response)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -426,3 +428,28 @@ async def test_a_signed_event_cannot_smuggle_a_lock_command_in_its_text(
     await asyncio.sleep(0.3)
     assert await lock_rows(database_url) == []
     assert seam.calls_to("/locks/lock_door") == []
+
+
+async def test_a_body_that_is_not_text_is_refused_not_a_server_error(
+    live: LiveBot, seam: SeamProxy, slack: FakeSlack, database_url: str
+) -> None:
+    form = "application/x-www-form-urlencoded"
+    odd = [
+        (b"command=%2Flock&user_id=U1&text=\xff\xfe", form, (False, True)),  # not UTF-8
+        (b'{"type": "\xff"}', "application/json", (False, True)),
+        # Signed, this one is a /lock like any other (the front door reads UTF-8 whatever the
+        # header says); unsigned, Bolt looked the charset up before checking, and raised.
+        (b"command=%2Flock&user_id=U1&text=front+door", form + "; charset=nope", (False,)),
+    ]
+    for body, content_type, signings in odd:
+        for signed in signings:
+            headers = {"Content-Type": content_type}
+            if signed:  # as Slack signs: the bytes as they are (slack_sdk's signer wants text)
+                stamp = str(int(time.time()))
+                base = b"v0:" + stamp.encode() + b":" + body
+                digest = hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+                headers |= {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+            response = await live.http.post("/slack/events", content=body, headers=headers)
+            assert response.status_code in (400, 401), (body, content_type, signed)
+    assert seam.calls == [] and slack.messages() == []
+    assert await lock_rows(database_url) == []
