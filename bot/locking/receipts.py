@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -73,6 +74,11 @@ MAX_BATCH = 500
 COMPANY_TURNS = 4
 COMPANY_WAIT_S = 0.002
 _JOIN_COLUMNS = ("joined_id", "deadline_at", "message_channel", "message_ts")
+
+
+# What a batch's transaction found: the leaders in flight for its doors (by door id), and
+# which of them were still pending at the commit.
+_Written = tuple[dict[int, LockRequest], set[int]]
 
 
 class StaleSnapshot(Exception):
@@ -163,8 +169,7 @@ class Receipts:
             try:
                 await self._commit(batch)
             except Exception as error:
-                # A batch whose COMMIT may have landed is never written again: twice, its
-                # pending rows would join copies of themselves that nothing tracks.
+                # A batch whose COMMIT may have landed is never written again (`_after_cut`).
                 if len(batch) == 1 or isinstance(error, (StaleSnapshot, CommitUnknown)):
                     for waiting in batch:
                         waiting.answer(error=error)
@@ -190,18 +195,13 @@ class Receipts:
             await asyncio.sleep(0)
 
     async def _commit(self, batch: list[_Waiting]) -> None:
+        def write(conn: sa.Connection) -> _Written:
+            return self._written(conn, batch)
+
         try:
-            leaders, pending = await self.db.in_writer(lambda conn: self._written(conn, batch))
+            leaders, pending = await self.db.in_writer(write)
         except CommitUnknown as unknown:
-            try:
-                found = await self._found(batch)
-            except Exception:
-                raise unknown from None  # it cannot say yet: so never written again
-            if found == 0:  # rolled back: safe to write again
-                raise unknown.__cause__ or unknown from None
-            if found != len(batch):
-                raise unknown
-            leaders, pending = cast(tuple[dict[int, LockRequest], set[int]], unknown.result)
+            leaders, pending = await self._after_cut(batch, unknown, write)
         self.batches += 1
         known = {leader.id for leader in leaders.values()}
         for waiting in batch:
@@ -213,18 +213,39 @@ class Receipts:
             still = leader is not None and (leader.id in pending or leader.id not in known)
             waiting.answer(Receipt(leader, still))
 
+    async def _after_cut(
+        self,
+        batch: list[_Waiting],
+        unknown: CommitUnknown,
+        write: Callable[[sa.Connection], _Written],
+    ) -> _Written:
+        """The connection broke with the batch's COMMIT on its way: ask the database whether it
+        landed. Never written twice: its pending rows would join copies of themselves that
+        nothing tracks."""
+        try:
+            found = await self._found(batch)
+        except Exception:
+            raise unknown from None  # it cannot say yet: so never written again
+        if found == len(batch):  # only the answer was lost
+            return cast(_Written, unknown.result)
+        if found:
+            raise unknown
+        return await self.db.in_writer(write)  # rolled back: written again, once
+
     async def _found(self, batch: list[_Waiting]) -> int:
         """How many rows of a batch whose COMMIT lost its answer were applied: all or none, by
         their ids from `RETURNING` (PostgreSQL never hands an id out twice)."""
         ids = [waiting.row.id for waiting in batch]
         async with self.db.engine.connect() as conn:
             found = int((await conn.execute(_COUNT_OF_IDS, {"ids": ids})).scalar_one())
-        log.warning("a batch's COMMIT lost its answer; %d of its %d rows landed", found, len(ids))
+        log.warning(
+            "a batch's connection broke at its COMMIT; %d of its %d rows had landed",
+            found,
+            len(ids),
+        )
         return found
 
-    def _written(
-        self, conn: sa.Connection, batch: list[_Waiting]
-    ) -> tuple[dict[int, LockRequest], set[int]]:
+    def _written(self, conn: sa.Connection, batch: list[_Waiting]) -> _Written:
         """The batch's transaction (on a sync connection, see `Database.in_writer`): the
         leaders it found in flight, and which of them were still pending at the commit."""
         leaders = self._leaders(conn, batch)

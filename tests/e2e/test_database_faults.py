@@ -75,14 +75,15 @@ async def proxied(
     await live.close()
 
 
-async def test_locks_whose_commit_lost_its_answer_are_recorded_once_and_lock(
-    proxied: LiveBot, postgres: PostgresProxy, slack: FakeSlack, database_url: str
+@pytest.mark.parametrize("applied", [True, False], ids=["applied", "rolled back"])
+async def test_locks_whose_commit_was_cut_are_recorded_once_and_lock(
+    proxied: LiveBot, postgres: PostgresProxy, slack: FakeSlack, database_url: str, applied: bool
 ) -> None:
-    """The server applied the batch; the bot heard only a broken connection. Writing the batch
-    again would record each request twice (a pending copy joining itself, which nothing
-    tracks, so the door never locks); giving up would tell "could not record" of a request the
-    database holds. The bot asks the database which it was."""
-    postgres.lose_next_commit_answer(after=b"INSERT INTO lock_request")
+    """The bot hears only a broken connection, whether or not the server applied the batch.
+    Applied, writing the batch again would record each request twice (a pending copy joining
+    itself, which nothing tracks, so the door never locks); rolled back, giving up would tell
+    "could not record" for nothing. The bot asks the database which it was."""
+    postgres.cut_next_commit(after=b"INSERT INTO lock_request", applied=applied)
     sent = await asyncio.gather(
         proxied.command("front door"), proxied.command("back door", user_id="U1")
     )

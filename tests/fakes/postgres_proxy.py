@@ -1,8 +1,9 @@
-"""A TCP proxy in front of the real PostgreSQL that can lose the answer to a COMMIT.
+"""A TCP proxy in front of the real PostgreSQL that can cut a connection as its COMMIT goes by.
 
-The server gets the COMMIT and applies it; the proxy then cuts the client's connection instead
-of passing the answer on. That is what a network blip, a failover or a proxy restart does at
-the worst moment: the bot cannot know whether its transaction landed.
+Either the server gets the COMMIT and applies it, and the proxy cuts the client's connection
+instead of passing the answer on; or the COMMIT is lost on the way and the server rolls back.
+That is what a network blip, a failover or a proxy restart does at the worst moment: either
+way the client hears only a broken connection, and cannot know whether its transaction landed.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ class PostgresProxy:
     def __init__(self, upstream_host: str = "127.0.0.1", upstream_port: int = 5432) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
-        self.cuts = 0  # answers lost so far
+        self.cuts = 0  # connections cut so far
         self._marker: bytes | None = None
+        self._applied = True
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -45,10 +47,10 @@ class PostgresProxy:
         url = sa.make_url(database_url).set(host="127.0.0.1", port=self.port)
         return url.render_as_string(hide_password=False)
 
-    def lose_next_commit_answer(self, after: bytes) -> None:
-        """Lose the answer to the next COMMIT of a transaction that sent `after` (a piece of
-        its SQL), once."""
-        self._marker = after
+    def cut_next_commit(self, after: bytes, *, applied: bool) -> None:
+        """Cut the connection at the next COMMIT of a transaction that sent `after` (a piece of
+        its SQL), once: after the server `applied` it, or before the server saw it."""
+        self._marker, self._applied = after, applied
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -90,6 +92,9 @@ class PostgresProxy:
             if COMMIT in chunk:
                 if session.marked and self._marker is not None:
                     self._marker = None
+                    if not self._applied:  # the server never sees it, and rolls back
+                        self.cuts += 1
+                        return
                     session.cutting = True
                 session.marked = False
             sink.write(chunk)
