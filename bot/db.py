@@ -90,6 +90,9 @@ class CommitUnknown(Exception):
     def __init__(self, result: object) -> None:
         super().__init__("the connection broke during COMMIT")
         self.result = result
+        # Whether the broken session is known to be over on the server (see `_fence`): only
+        # then do the tables tell whether the COMMIT landed.
+        self.fenced = False
 
 
 def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
@@ -112,6 +115,11 @@ def _run_on(conn: sa.Connection, work: Callable[[sa.Connection], T]) -> T:
         if committing and _dropped(error):
             raise CommitUnknown(done) from error
         raise
+
+
+# Waits (up to 5 s) until the session is gone; a session already gone gives a warning only.
+_TERMINATE = sa.text("SELECT pg_terminate_backend(:pid, 5000)")
+_ALIVE = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
 
 
 def _dropped(error: BaseException) -> bool:
@@ -152,6 +160,7 @@ class Database:
         self._pg_conn: AsyncConnection | None = None  # PostgreSQL: the batches'
         self._pg_turn = asyncio.Lock()
         self._closed = False
+        self._pg_pid: int | None = None  # the server's process for the kept connection
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -184,12 +193,16 @@ class Database:
                 self._refuse_if_closed()
                 try:
                     return await self._on_pg(work)
+                except CommitUnknown as unknown:
+                    unknown.fenced = await self._fence(self._pg_pid)
+                    raise
                 except sa.exc.DBAPIError as error:
                     # The kept connection saves a ping per batch; the price is finding it
                     # dead here rather than at a check-out. Found dead before the COMMIT was
-                    # sent (else `CommitUnknown`): the server rolled the batch back, so it
-                    # runs once more, on a new connection.
-                    if not _dropped(error):
+                    # sent: the batch never commits, but the server may not know yet that its
+                    # session is gone (only our side broke) and hold its locks; once it is
+                    # over, the batch runs again, on a new connection.
+                    if not _dropped(error) or not await self._fence(self._pg_pid):
                         raise
                     log.warning("the database dropped lockbot's connection; writing again")
                 return await self._on_pg(work)
@@ -216,6 +229,19 @@ class Database:
                 await conn.invalidate()
             raise
 
+    async def _fence(self, pid: int | None) -> bool:
+        """End the server's side of a broken batch session, and say whether it is over: its
+        transaction then has committed or rolled back for good, and holds no locks."""
+        if pid is None:
+            return False
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(_TERMINATE, {"pid": pid})
+                return not (await conn.execute(_ALIVE, {"pid": pid})).scalar()
+        except sa.exc.DBAPIError as error:
+            log.warning("could not end the broken batch session %d: %s", pid, error)
+            return False
+
     async def _pg_connection(self) -> AsyncConnection:
         """One connection kept for the batches: a check-out per batch cost a ping and a reset,
         two round trips, which one client waited for on every ack."""
@@ -224,8 +250,11 @@ class Database:
             return held
         if held is not None:
             await held.close()
-        self._pg_conn = await self.engine.connect()
-        return self._pg_conn
+        conn = await self.engine.connect()
+        raw = await conn.get_raw_connection()
+        self._pg_pid = int(raw.driver_connection.info.backend_pid)  # type: ignore[union-attr]
+        self._pg_conn = conn
+        return conn
 
     def _sync(self) -> sa.Engine:
         if self._sync_engine is None:

@@ -65,8 +65,14 @@ _STILL_PENDING = (
     .with_for_update(read=True)
 )
 _VERSION_SHARED = VERSION.with_for_update(read=True)
-_COUNT_OF_IDS = sa.select(sa.func.count()).where(
-    _TABLE.c.id.in_(sa.bindparam("ids", expanding=True))
+_BATCH_ROWS = sa.tuple_(_TABLE.c.id, _TABLE.c.request_id).in_(sa.bindparam("pairs", expanding=True))
+_COUNT_OF = sa.select(sa.func.count()).where(_BATCH_ROWS)
+# Pending and nobody's: `Recovery.take_over` carries such a request out. A joined one is left
+# alone: its leader's outcome settles it.
+_LET_GO = (
+    sa.update(_TABLE)
+    .where(_BATCH_ROWS, _TABLE.c.status == _PENDING, _TABLE.c.joined_id.is_(None))
+    .values(owner=None, lease_until=None)
 )
 MAX_BATCH = 500
 # A turn of the loop reads the sockets that are ready and starts their handlers; a handler
@@ -79,6 +85,11 @@ _JOIN_COLUMNS = ("joined_id", "deadline_at", "message_channel", "message_ts")
 # What a batch's transaction found: the leaders in flight for its doors (by door id), and
 # which of them were still pending at the commit.
 _Written = tuple[dict[int, LockRequest], set[int]]
+
+
+class RecordUnknown(Exception):
+    """The connection broke as the request's COMMIT went, and the database cannot say yet
+    whether it landed. If it did, it is carried out like any request taken over."""
 
 
 class StaleSnapshot(Exception):
@@ -151,6 +162,7 @@ class Receipts:
         self._shared_reads = db.engine.dialect.name == "postgresql"
         self.batches = 0  # for the tests and the bench: how many transactions it took
         self._last_size = 0
+        self._letting_go: set[asyncio.Task[None]] = set()
 
     async def record(self, row: LockRequest, version: int) -> Receipt:
         """Write `row` (its id is set) and return once it is committed; raises what failed it,
@@ -170,7 +182,7 @@ class Receipts:
                 await self._commit(batch)
             except Exception as error:
                 # A batch whose COMMIT may have landed is never written again (`_after_cut`).
-                if len(batch) == 1 or isinstance(error, (StaleSnapshot, CommitUnknown)):
+                if len(batch) == 1 or isinstance(error, (StaleSnapshot, RecordUnknown)):
                     for waiting in batch:
                         waiting.answer(error=error)
                     continue
@@ -219,31 +231,48 @@ class Receipts:
         unknown: CommitUnknown,
         write: Callable[[sa.Connection], _Written],
     ) -> _Written:
-        """The connection broke with the batch's COMMIT on its way: ask the database whether it
-        landed. Never written twice: its pending rows would join copies of themselves that
-        nothing tracks."""
-        try:
-            found = await self._found(batch)
-        except Exception:
-            raise unknown from None  # it cannot say yet: so never written again
+        """The connection broke with the batch's COMMIT on its way: once its session is over on
+        the server (`fenced`), the table says whether it landed. Never written twice: its
+        pending rows would join copies of themselves that nothing tracks."""
+        found = await self._found(batch) if unknown.fenced else None
         if found == len(batch):  # only the answer was lost
             return cast(_Written, unknown.result)
-        if found:
-            raise unknown
-        return await self.db.in_writer(write)  # rolled back: written again, once
+        if found == 0:  # rolled back: written again, once
+            try:
+                return await self.db.in_writer(write)
+            except CommitUnknown:
+                pass  # cut again: it may have landed this time
+        # The database cannot say yet. Whatever landed is let go as soon as it can, so that
+        # whoever takes over pending requests carries it out (here, or another replica).
+        task = asyncio.create_task(self._let_go([waiting.row for waiting in batch]))
+        self._letting_go.add(task)
+        task.add_done_callback(self._letting_go.discard)
+        raise RecordUnknown() from unknown
 
-    async def _found(self, batch: list[_Waiting]) -> int:
-        """How many rows of a batch whose COMMIT lost its answer were applied: all or none, by
-        their ids from `RETURNING` (PostgreSQL never hands an id out twice)."""
-        ids = [waiting.row.id for waiting in batch]
-        async with self.db.engine.connect() as conn:
-            found = int((await conn.execute(_COUNT_OF_IDS, {"ids": ids})).scalar_one())
-        log.warning(
-            "a batch's connection broke at its COMMIT; %d of its %d rows had landed",
-            found,
-            len(ids),
-        )
+    async def _found(self, batch: list[_Waiting]) -> int | None:
+        """How many rows of the batch are in the table (all or none: it was one transaction),
+        by id and request id; None when the database cannot say."""
+        pairs = [(waiting.row.id, waiting.row.request_id) for waiting in batch]
+        try:
+            async with self.db.engine.connect() as conn:
+                found = int((await conn.execute(_COUNT_OF, {"pairs": pairs})).scalar_one())
+        except sa.exc.DBAPIError:
+            return None
+        log.warning("a batch's COMMIT was cut; %d of its %d rows had landed", found, len(pairs))
         return found
+
+    async def _let_go(self, rows: list[LockRequest], wait_s: float = 1.0) -> None:
+        pairs = [(row.id, row.request_id) for row in rows]
+        while True:
+            try:
+                async with self.db.engine.begin() as conn:
+                    result = await conn.execute(_LET_GO, {"pairs": pairs})
+                log.warning("of a cut batch, %d pending requests let go", result.rowcount)
+                return
+            except sa.exc.DBAPIError as error:
+                log.warning("a cut batch: cannot reach the database yet (%s)", error)
+            await asyncio.sleep(wait_s)
+            wait_s = min(wait_s * 2, 30.0)
 
     def _written(self, conn: sa.Connection, batch: list[_Waiting]) -> _Written:
         """The batch's transaction (on a sync connection, see `Database.in_writer`): the

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.access import lockable_targets
-from bot.locking import GroupSubmission, LockService, Requester, Submission
+from bot.locking import GroupSubmission, LockService, RecordUnknown, Requester, Submission
 from bot.logs import bind_request, new_request_id
 from bot.models import LockStatus, Rejection
 from bot.names import find_door, find_group
@@ -218,6 +218,10 @@ class SlackCommands:
         # One line per request, the intake's, which says who asked what and how it ended.
         try:
             submission = await self.service.submit(requester, target, request_id)
+        except RecordUnknown:
+            log.warning("/lock %r from %s: recorded or not, the database cannot say yet",
+                        target, requester.user_id)  # fmt: skip
+            return Reply(locks.intake_unknown(), result="error")
         except Exception:
             log.exception(
                 "could not record /lock %r from %s in %s",

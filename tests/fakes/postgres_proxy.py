@@ -1,28 +1,34 @@
 """A TCP proxy in front of the real PostgreSQL that can cut a connection as its COMMIT goes by.
 
-Either the server gets the COMMIT and applies it, and the proxy cuts the client's connection
-instead of passing the answer on; or the COMMIT is lost on the way and the server rolls back.
-That is what a network blip, a failover or a proxy restart does at the worst moment: either
-way the client hears only a broken connection, and cannot know whether its transaction landed.
+The ways a COMMIT meets a network blip, a failover or a proxy restart, each as the bot sees
+it (a broken connection) while the server does one thing or the other:
+- "applied": the server applies it; its answer never comes back;
+- "lost": it never reaches the server, which rolls back once it sees the session is gone;
+- "late": the client's side breaks first and the COMMIT reaches the server a moment later
+  (a packet still in flight), so a look at the table right away would find nothing yet.
+`down_s` then refuses and drops every connection for a while, as a restarting server does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import time
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 
 # psycopg sends COMMIT as a simple query: 'Q', its length (4 + 7), the text, a NUL.
 COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+Cut = Literal["applied", "lost", "late"]
 
 
-@dataclass
+@dataclass(eq=False)  # each one itself, in a set
 class _Session:
-    """One client connection's state: did it send the marker in this transaction, and is its
-    COMMIT's answer to be lost."""
+    """One client connection: did it send the marker in this transaction, and is its
+    COMMIT's answer to be dropped."""
 
+    client: asyncio.StreamWriter
     marked: bool = False
     cutting: bool = False
 
@@ -32,8 +38,12 @@ class PostgresProxy:
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
         self.cuts = 0  # connections cut so far
+        self.late_s = 0.05
         self._marker: bytes | None = None
-        self._applied = True
+        self._cut: Cut = "applied"
+        self._down_s = 0.0
+        self._down_until = 0.0
+        self._sessions: set[_Session] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -47,10 +57,10 @@ class PostgresProxy:
         url = sa.make_url(database_url).set(host="127.0.0.1", port=self.port)
         return url.render_as_string(hide_password=False)
 
-    def cut_next_commit(self, after: bytes, *, applied: bool) -> None:
+    def cut_next_commit(self, after: bytes, cut: Cut, down_s: float = 0.0) -> None:
         """Cut the connection at the next COMMIT of a transaction that sent `after` (a piece of
-        its SQL), once: after the server `applied` it, or before the server saw it."""
-        self._marker, self._applied = after, applied
+        its SQL), once, the way `cut` says; then be down for `down_s`."""
+        self._marker, self._cut, self._down_s = after, cut, down_s
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -59,15 +69,26 @@ class PostgresProxy:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def _cut_done(self) -> None:
+        self.cuts += 1
+        if self._down_s:
+            self._down_until = time.monotonic() + self._down_s
+            for session in list(self._sessions):
+                session.client.transport.abort()
+
     async def _serve(
         self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
     ) -> None:
+        if time.monotonic() < self._down_until:
+            client_out.transport.abort()
+            return
         try:
             server_in, server_out = await asyncio.open_connection(*self.upstream)
         except OSError:
-            client_out.close()
+            client_out.transport.abort()
             return
-        session = _Session()
+        session = _Session(client_out)
+        self._sessions.add(session)
         pumps = [
             asyncio.create_task(self._to_server(client_in, server_out, session)),
             asyncio.create_task(self._to_client(server_in, client_out, session)),
@@ -76,6 +97,7 @@ class PostgresProxy:
         try:
             await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._sessions.discard(session)
             for pump in pumps:
                 pump.cancel()
                 self._tasks.discard(pump)
@@ -92,10 +114,15 @@ class PostgresProxy:
             if COMMIT in chunk:
                 if session.marked and self._marker is not None:
                     self._marker = None
-                    if not self._applied:  # the server never sees it, and rolls back
-                        self.cuts += 1
+                    if self._cut == "lost":  # the server never sees it
+                        self._cut_done()
                         return
-                    session.cutting = True
+                    if self._cut == "applied":
+                        session.cutting = True
+                    else:  # late: the client hears first, the server a moment later
+                        session.client.transport.abort()
+                        self._cut_done()
+                        await asyncio.sleep(self.late_s)
                 session.marked = False
             sink.write(chunk)
             await sink.drain()
@@ -107,9 +134,8 @@ class PostgresProxy:
             if session.cutting:
                 # The server has answered the COMMIT, so it has applied it; the client never
                 # hears so.
-                self.cuts += 1
-                with contextlib.suppress(OSError):
-                    sink.transport.abort()
+                sink.transport.abort()
+                self._cut_done()
                 return
             sink.write(chunk)
             await sink.drain()

@@ -216,6 +216,14 @@ def intake_failed() -> str:
     )
 
 
+def intake_unknown() -> str:
+    return (
+        "⚠️ lockbot lost touch with its database as it recorded your request, so it can't "
+        "tell yet whether it did. If it did, the lock goes ahead and you'll see it here; "
+        "if nothing shows up in a minute, try again."
+    )
+
+
 def seam_key_rejected() -> str:
     return (
         "🔑 Seam rejected lockbot's API key, so no door can be locked until it is fixed. "
