@@ -194,7 +194,7 @@ class Database:
                 try:
                     return await self._on_pg(work)
                 except CommitUnknown as unknown:
-                    unknown.fenced = await self._fence(self._pg_pid)
+                    unknown.fenced = not self._closed and await self._fence(self._pg_pid)
                     raise
                 except sa.exc.DBAPIError as error:
                     # The kept connection saves a ping per batch; the price is finding it
@@ -202,7 +202,9 @@ class Database:
                     # sent: the batch never commits, but the server may not know yet that its
                     # session is gone (only our side broke) and hold its locks; once it is
                     # over, the batch runs again, on a new connection.
-                    if not _dropped(error) or not await self._fence(self._pg_pid):
+                    if not _dropped(error) or self._closed:
+                        raise
+                    if not await self._fence(self._pg_pid):
                         raise
                     log.warning("the database dropped lockbot's connection; writing again")
                 return await self._on_pg(work)
@@ -325,11 +327,26 @@ class Database:
             return False
         return True
 
-    async def close(self) -> None:
-        async with self._pg_turn:  # after the batch in flight, and none after it
-            self._closed = True
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def close(self, batch_wait_s: float = 5.0) -> None:
+        """After the batch in flight (unless it hangs past `batch_wait_s`: a shutdown must
+        end), and none after it."""
+        self._closed = True
+        try:
+            await asyncio.wait_for(self._pg_turn.acquire(), batch_wait_s)
+        except TimeoutError:
+            log.warning("closing the database with a batch still in flight")
             if self._pg_conn is not None:
-                await self._pg_conn.close()
+                # A close would wait for the statement in flight; this cuts the socket, and
+                # the server rolls the batch back.
+                await self._pg_conn.invalidate()
+        else:
+            self._pg_turn.release()
+        if self._pg_conn is not None:
+            await self._pg_conn.close()
         await self.engine.dispose()
         if self._inline_conn is not None:
             # Never back to the pool: it waits for no lock, and the writer thread's must.

@@ -174,7 +174,9 @@ def build_web_app(
                     return web.json_response(payload) if payload else web.Response()
             try:
                 bolt_request = await to_bolt_request(request)
-            except (UnicodeDecodeError, LookupError):  # not text, or a charset no one knows
+            except (ValueError, LookupError, AttributeError, TypeError):
+                # Not text, a charset no one knows, JSON that is broken or not an object:
+                # Bolt parses the body before it checks the signature, and raised (a 500).
                 return web.json_response({"error": "invalid request"}, status=400)
             bolt_response = await bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(bolt_response)

@@ -234,7 +234,7 @@ class Receipts:
         """The connection broke with the batch's COMMIT on its way: once its session is over on
         the server (`fenced`), the table says whether it landed. Never written twice: its
         pending rows would join copies of themselves that nothing tracks."""
-        found = await self._found(batch) if unknown.fenced else None
+        found = await self._found(batch) if unknown.fenced and not self.db.closed else None
         if found == len(batch):  # only the answer was lost
             return cast(_Written, unknown.result)
         if found == 0:  # rolled back: written again, once
@@ -263,7 +263,7 @@ class Receipts:
 
     async def _let_go(self, rows: list[LockRequest], wait_s: float = 1.0) -> None:
         pairs = [(row.id, row.request_id) for row in rows]
-        while True:
+        while not self.db.closed:  # else whoever takes over after this process, as ever
             try:
                 async with self.db.engine.begin() as conn:
                     result = await conn.execute(_LET_GO, {"pairs": pairs})

@@ -440,6 +440,9 @@ async def test_a_body_that_is_not_text_is_refused_not_a_server_error(
         # Signed, this one is a /lock like any other (the front door reads UTF-8 whatever the
         # header says); unsigned, Bolt looked the charset up before checking, and raised.
         (b"command=%2Flock&user_id=U1&text=front+door", form + "; charset=nope", (False,)),
+        (b'{"type": ', "application/json", (False, True)),  # broken JSON
+        (b"[1, 2]", "application/json", (False, True)),  # JSON, not an object
+        (b"payload=%7B", form, (False, True)),  # an interactive payload, broken
     ]
     for body, content_type, signings in odd:
         for signed in signings:

@@ -163,3 +163,29 @@ async def test_close_waits_for_the_batch_in_flight_and_then_refuses_more(
     assert probed(probe) == [1, 2]
     with probe.connect() as conn:
         assert conn.execute(_COUNT, {"pid": None}).scalar() == 0  # no connection left behind
+
+
+@postgres_only
+async def test_close_does_not_wait_for_ever_on_a_batch_that_hangs(
+    db: Database, probe: sa.Engine
+) -> None:
+    """A shutdown must end: a batch stuck on the server (a lock nobody lets go of, a network
+    that swallows packets) is abandoned after the wait; it never committed, so nothing is lost
+    that its requests were told was kept."""
+    holder = probe.connect()
+    holder.exec_driver_sql("BEGIN")
+    holder.exec_driver_sql("LOCK TABLE writer_probe IN ACCESS EXCLUSIVE MODE")
+    batch = asyncio.create_task(
+        db.in_writer(lambda conn: conn.exec_driver_sql("INSERT INTO writer_probe VALUES (1)"))
+    )
+    try:
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await asyncio.wait_for(db.close(batch_wait_s=0.3), 5)
+        assert time.monotonic() - started < 2
+        with pytest.raises(sa.exc.DBAPIError):
+            await asyncio.wait_for(batch, 5)
+    finally:
+        holder.exec_driver_sql("COMMIT")
+        holder.close()
+    assert probed(probe) == []
